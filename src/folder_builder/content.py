@@ -1,0 +1,524 @@
+"""Load a content folder into the frozen model, collecting every problem.
+
+Validation never stops at the first problem: a communications officer who
+mistyped three things should hear about all three in one run, each with file,
+line and field. Nothing is built unless the whole content set is valid.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from . import richtext
+from .errors import ContentError, Problem
+from .model import (
+    EACH,
+    STARTS,
+    Colour,
+    Content,
+    Foreword,
+    Guide,
+    Perspective,
+    Publication,
+    Reference,
+    RichText,
+    Role,
+    SectionSpec,
+    Signature,
+    Source,
+    Statement,
+    Synthesis,
+)
+from .yamlsource import Node, Seq, load_yaml
+
+ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+ID_RULE = "lower-case ASCII letters, digits and single hyphens (e.g. leder-af-leder)"
+LANG_PATTERN = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+
+
+class _File:
+    """The validation context of one YAML file: its path and its problems."""
+
+    def __init__(
+        self, path: Path, problems: list[Problem], section_ids: Iterable[str] = ()
+    ) -> None:
+        self.path = path
+        self.problems = problems
+        self.section_ids = sorted(section_ids)
+
+    def load(self) -> Any:
+        data, problems = load_yaml(self.path)
+        self.problems += problems
+        return data
+
+    def error(self, message: str, line: int | None = None, field: str | None = None) -> None:
+        self.problems.append(Problem(message, self.path, line, field))
+
+    def source(self, line: int | None) -> Source:
+        return Source(self.path, line)
+
+    # -- structure ---------------------------------------------------------
+
+    def mapping(self, value: Any, field: str, line: int | None) -> Node | None:
+        if isinstance(value, Node):
+            return value
+        self.error(f"expected a set of 'name: value' fields, found {_kind(value)}", line, field)
+        return None
+
+    def sequence(self, value: Any, field: str, line: int | None) -> Seq | None:
+        if isinstance(value, Seq):
+            return value
+        self.error(f"expected a list of '- ' items, found {_kind(value)}", line, field)
+        return None
+
+    def fields(
+        self, node: Node, prefix: str, required: Iterable[str], optional: Iterable[str] = ()
+    ) -> None:
+        """Report missing required fields and unknown (often misspelt) ones."""
+        required, optional = list(required), list(optional)
+        for name in required:
+            if name not in node:
+                self.error("this field is missing", node.line, _join(prefix, name))
+        known = required + optional
+        for name in node:
+            if name not in known:
+                guess = difflib.get_close_matches(str(name), known, n=1)
+                hint = f" (did you mean '{guess[0]}'?)" if guess else ""
+                allowed = ", ".join(known)
+                self.error(
+                    f"unknown field{hint}; allowed here: {allowed}",
+                    node.key_lines.get(name),
+                    _join(prefix, str(name)),
+                )
+
+    # -- values ------------------------------------------------------------
+
+    def text(self, node: Node, name: str, prefix: str, *, required: bool = True) -> str | None:
+        if name not in node:
+            return None  # reported by fields() when required
+        value, line = node[name], node.key_lines[name]
+        if isinstance(value, bool) or value is None:
+            if value is None and not required:
+                return None
+            self.error(f"expected text, found {_kind(value)}", line, _join(prefix, name))
+            return None
+        if isinstance(value, int | float):
+            value = str(value)
+        if not isinstance(value, str):
+            self.error(f"expected text, found {_kind(value)}", line, _join(prefix, name))
+            return None
+        value = " ".join(value.split())
+        if not value:
+            self.error("the text is empty", line, _join(prefix, name))
+            return None
+        bad = _control_character(value)
+        if bad:
+            self.error(bad, line, _join(prefix, name))
+            return None
+        return value
+
+    def rich(self, node: Node, name: str, prefix: str, *, required: bool = True) -> RichText:
+        if name not in node:
+            return ()
+        value, line = node[name], node.key_lines[name]
+        if value is None and not required:
+            return ()
+        if not isinstance(value, str) or not value.strip():
+            self.error(
+                f"expected text, found {_kind(value)}" if not isinstance(value, str)
+                else "the text is empty",
+                line,
+                _join(prefix, name),
+            )
+            return ()
+        bad = _control_character(value.replace("\n", " ").replace("\t", " "))
+        if bad:
+            self.error(bad, line, _join(prefix, name))
+            return ()
+        blocks, problems = richtext.parse(value)
+        for message in problems:
+            self.error(message, line, _join(prefix, name))
+        for ref in richtext.page_refs(blocks):
+            if self.section_ids and ref not in self.section_ids:
+                token = "{pages:" + ref + "}"
+                offset = value[: value.find(token)].count("\n") + (1 if "\n" in value else 0)
+                self.error(_unknown("section", ref, self.section_ids), line + offset,
+                           _join(prefix, name))
+        return blocks
+
+    def ident(self, node: Node, name: str, prefix: str) -> str | None:
+        value = self.text(node, name, prefix)
+        if value is not None and not ID_PATTERN.fullmatch(value):
+            self.error(f"'{value}' is not a valid id: use {ID_RULE}", node.key_lines[name],
+                       _join(prefix, name))
+            return None
+        return value
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "yes/no"
+    if isinstance(value, dict):
+        return "a set of fields"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, int | float):
+        return "a number"
+    return "text"
+
+
+def _control_character(value: str) -> str | None:
+    for ch in value:
+        if ch < " " or "\x7f" <= ch < "\xa0":
+            return f"contains an invisible control character (U+{ord(ch):04X}); remove it"
+    return None
+
+
+# --- the files ---------------------------------------------------------------
+
+
+def load_content(root: Path) -> Content:
+    """Load and validate the content folder ``root``; raise ContentError on any problem."""
+    root = Path(root)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise ContentError([Problem("the content folder does not exist", root)])
+
+    publication = _publication(_File(root / "publication.yaml", problems))
+    perspectives = _perspectives(_File(root / "perspectives.yaml", problems))
+    roles = _roles(_File(root / "roles.yaml", problems))
+    statements = _statements(root / "statements", roles, perspectives, problems)
+    plans = _plans(_File(root / "plan.yaml", problems), roles, perspectives)
+    # {pages:ID} in any text may name a section, or a group of sections, of any plan.
+    ids = {spec.id for specs in plans.values() for spec in specs}
+    foreword = _foreword(_File(root / "foreword.yaml", problems, ids))
+    guide = _guide(_File(root / "guide.yaml", problems, ids))
+    synthesis = _synthesis(_File(root / "synthesis.yaml", problems, ids))
+    if problems or None in (publication, foreword, guide, synthesis):
+        raise ContentError(_sorted(problems))
+    return Content(
+        root=root,
+        publication=publication,
+        perspectives=tuple(perspectives),
+        roles=tuple(roles),
+        statements=tuple(statements),
+        foreword=foreword,
+        guide=guide,
+        synthesis=synthesis,
+        plans=plans,
+    )
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=lambda p: (str(p.path), p.line or 0))
+
+
+def _publication(f: _File) -> Publication | None:
+    node = f.mapping(f.load(), "", 1) if f.path.exists() else f.error("file not found")
+    if node is None:
+        return None
+    names = ["language", "title", "subtitle", "organisation", "year", "core_task"]
+    f.fields(node, "", names)
+    values = {name: f.text(node, name, "") for name in names}
+    lang = values["language"]
+    if lang and not LANG_PATTERN.fullmatch(lang):
+        f.error(f"'{lang}' is not a language code such as da or en", node.key_lines["language"],
+                "language")
+        return None
+    if None in values.values():
+        return None
+    return Publication(**values)
+
+
+def _listed(f: _File, key: str, build: Callable[[Node, str, int], Any]) -> list[Any]:
+    """Load a file holding one list under ``key`` and build each item; ids must be unique."""
+    node = f.mapping(f.load(), "", 1) if f.path.exists() else f.error("file not found")
+    if node is None:
+        return []
+    f.fields(node, "", [key])
+    if key not in node:
+        return []
+    items = f.sequence(node[key], key, node.key_lines[key])
+    if items is None:
+        return []
+    if not items:
+        f.error("the list is empty", node.key_lines[key], key)
+    built: list[Any] = []
+    seen: dict[str, int] = {}
+    for index, (item, line) in enumerate(zip(items, items.item_lines, strict=True), 1):
+        item_node = f.mapping(item, f"{key}[{index}]", line)
+        if item_node is None:
+            continue
+        label = f"{key}[{item_node.get('id', index)}]"
+        obj = build(item_node, label, line)
+        if obj is None:
+            continue
+        if obj.id in seen:
+            f.error(f"id '{obj.id}' is used twice (first on line {seen[obj.id]})", line,
+                    f"{label}.id")
+            continue
+        seen[obj.id] = line
+        built.append(obj)
+    return built
+
+
+def _perspectives(f: _File) -> list[Perspective]:
+    def build(node: Node, label: str, line: int) -> Perspective | None:
+        f.fields(node, label, ["id", "heading", "model", "colour"])
+        pid, heading = f.ident(node, "id", label), f.text(node, "heading", label)
+        model, colour = f.text(node, "model", label), _colour(f, node, label)
+        if None in (pid, heading, model, colour):
+            return None
+        return Perspective(pid, heading, model, colour, f.source(line))
+
+    return _listed(f, "perspectives", build)
+
+
+def _colour(f: _File, node: Node, label: str) -> Colour | None:
+    if "colour" not in node:
+        return None
+    value, line = node["colour"], node.key_lines["colour"]
+    ok = (
+        isinstance(value, list)
+        and len(value) == 4
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        and all(0 <= v <= 100 for v in value)
+    )
+    if not ok:
+        f.error("expected four CMYK percentages from 0 to 100, e.g. [100, 60, 0, 20]", line,
+                f"{label}.colour")
+        return None
+    return Colour(*(float(v) for v in value))
+
+
+def _roles(f: _File) -> list[Role]:
+    def build(node: Node, label: str, line: int) -> Role | None:
+        f.fields(node, label, ["id", "name"], ["heading", "shared"])
+        rid, name = f.ident(node, "id", label), f.text(node, "name", label)
+        heading = f.text(node, "heading", label, required=False)
+        shared = node.get("shared", False)
+        if not isinstance(shared, bool):
+            f.error("expected yes/no (true or false)", node.key_lines["shared"], f"{label}.shared")
+            return None
+        if None in (rid, name):
+            return None
+        return Role(rid, name, heading, shared, f.source(line))
+
+    roles = _listed(f, "roles", build)
+    if roles and all(r.shared for r in roles):
+        f.error("at least one role must not be shared", 1, "roles")
+    return roles
+
+
+def _statements(
+    folder: Path, roles: list[Role], perspectives: list[Perspective], problems: list[Problem]
+) -> list[Statement]:
+    """One file per role, keyed by perspective id, each statement keyed by its stable id."""
+    if not folder.is_dir():
+        problems.append(Problem("the statements folder is missing", folder))
+        return []
+    role_ids = [r.id for r in roles]
+    persp_ids = [p.id for p in perspectives]
+    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    by_role = {path.stem: path for path in files}
+    statements: list[Statement] = []
+    seen: dict[str, Source] = {}
+    for path in files:
+        f = _File(path, problems)
+        if roles and path.stem not in role_ids:
+            guess = difflib.get_close_matches(path.stem, role_ids, n=1)
+            hint = f" (did you mean '{guess[0]}.yaml'?)" if guess else ""
+            f.error(f"there is no role '{path.stem}' in roles.yaml{hint}; the file name must "
+                    "be a role id")
+            continue
+        node = f.mapping(f.load(), "", 1)
+        if node is None:
+            continue
+        if persp_ids:
+            f.fields(node, "", [], persp_ids)
+        for persp, cell in node.items():
+            if persp not in persp_ids:
+                continue
+            cell_node = f.mapping(cell, persp, node.key_lines[persp])
+            if cell_node is None:
+                continue
+            for sid, _text in cell_node.items():
+                line = cell_node.key_lines[sid]
+                field = f"{persp}.{sid}"
+                if not isinstance(sid, str) or not ID_PATTERN.fullmatch(sid):
+                    f.error(f"'{sid}' is not a valid statement id: use {ID_RULE}", line, field)
+                    continue
+                text = f.text(cell_node, sid, persp)
+                if text is None:
+                    continue
+                if sid in seen:
+                    f.error(f"statement id '{sid}' is already used at {seen[sid]}", line, field)
+                    continue
+                seen[sid] = f.source(line)
+                statements.append(Statement(sid, path.stem, persp, text, f.source(line)))
+    for role in roles:
+        if role.id not in by_role:
+            problems.append(Problem(
+                f"role '{role.id}' has no statements file ({role.id}.yaml)", folder))
+    return statements
+
+
+def _foreword(f: _File) -> Foreword | None:
+    node = f.mapping(f.load(), "", 1) if f.path.exists() else f.error("file not found")
+    if node is None:
+        return None
+    f.fields(node, "", ["body", "signature"])
+    body = f.rich(node, "body", "")
+    sig = None
+    if "signature" in node:
+        sig_node = f.mapping(node["signature"], "signature", node.key_lines["signature"])
+        if sig_node is not None:
+            f.fields(sig_node, "signature", ["name", "title", "date"])
+            values = [f.text(sig_node, n, "signature") for n in ("name", "title", "date")]
+            if None not in values:
+                sig = Signature(*values)
+    if not body or sig is None:
+        return None
+    return Foreword(body, sig)
+
+
+def _guide(f: _File) -> Guide | None:
+    node = f.mapping(f.load(), "", 1) if f.path.exists() else f.error("file not found")
+    if node is None:
+        return None
+    f.fields(node, "", ["intro", "body"], ["after_list"])
+    intro, body = f.rich(node, "intro", ""), f.rich(node, "body", "")
+    after = f.rich(node, "after_list", "", required=False)
+    if not intro or not body:
+        return None
+    return Guide(intro, after, body)
+
+
+def _synthesis(f: _File) -> Synthesis | None:
+    node = f.mapping(f.load(), "", 1) if f.path.exists() else f.error("file not found")
+    if node is None:
+        return None
+    f.fields(node, "", ["heading", "body", "further"])
+    heading, body = f.text(node, "heading", ""), f.rich(node, "body", "")
+    further_heading, refs = None, []
+    if "further" in node:
+        fnode = f.mapping(node["further"], "further", node.key_lines["further"])
+        if fnode is not None:
+            f.fields(fnode, "further", ["heading", "items"])
+            further_heading = f.text(fnode, "heading", "further")
+            items = None
+            if "items" in fnode:
+                items = f.sequence(fnode["items"], "further.items", fnode.key_lines["items"])
+            for index, (item, line) in enumerate(
+                zip(items or [], items.item_lines if items else [], strict=True), 1
+            ):
+                label = f"further.items[{index}]"
+                inode = f.mapping(item, label, line)
+                if inode is None:
+                    continue
+                f.fields(inode, label, ["label"], ["text", "url"])
+                ref_label = f.text(inode, "label", label)
+                text = f.text(inode, "text", label, required=False)
+                url = f.text(inode, "url", label, required=False)
+                if url is not None and not re.fullmatch(r"https?://\S+", url):
+                    f.error("a url must start with https:// or http://", inode.key_lines["url"],
+                            f"{label}.url")
+                    url = None
+                if text is None and url is None:
+                    f.error("give a text or a url", line, label)
+                elif ref_label is not None:
+                    refs.append(Reference(ref_label, text, url))
+    if heading is None or not body or further_heading is None:
+        return None
+    return Synthesis(heading, body, further_heading, tuple(refs))
+
+
+def _plans(
+    f: _File, roles: list[Role], perspectives: list[Perspective]
+) -> dict[str, tuple[SectionSpec, ...]]:
+    """plan.yaml: for each product, the sections in order and the pages each may take."""
+    node = f.mapping(f.load(), "", 1) if f.path.exists() else f.error("file not found")
+    if node is None:
+        return {}
+    role_ids = [r.id for r in roles]
+    persp_ids = [p.id for p in perspectives]
+    plans: dict[str, tuple[SectionSpec, ...]] = {}
+    for product, value in node.items():
+        items = f.sequence(value, str(product), node.key_lines[product])
+        if items is None:
+            continue
+        specs: list[SectionSpec] = []
+        seen: dict[str, int] = {}
+        for index, (item, line) in enumerate(zip(items, items.item_lines, strict=True), 1):
+            label = f"{product}[{index}]"
+            inode = f.mapping(item, label, line)
+            if inode is None:
+                continue
+            label = f"{product}[{inode.get('id', index)}]"
+            f.fields(inode, label, ["id", "layout", "pages"],
+                     ["start", "title", "role", "each", "items"])
+            sid, layout = f.ident(inode, "id", label), f.ident(inode, "layout", label)
+            title = f.text(inode, "title", label, required=False)
+            pages = inode.get("pages")
+            if "pages" in inode and (not isinstance(pages, int) or isinstance(pages, bool)
+                                     or pages < 1):
+                f.error("expected a whole number of pages, 1 or more", inode.key_lines["pages"],
+                        f"{label}.pages")
+                pages = None
+            start = inode.get("start", "any")
+            if start not in STARTS:
+                f.error(f"expected one of: {', '.join(STARTS)}", inode.key_lines["start"],
+                        f"{label}.start")
+                start = None
+            role = f.ident(inode, "role", label) if "role" in inode else None
+            if role is not None and role_ids and role not in role_ids:
+                f.error(_unknown("role", role, role_ids), inode.key_lines["role"], f"{label}.role")
+                role = None
+            each = inode.get("each")
+            if each is not None and each not in EACH:
+                f.error(f"expected one of: {', '.join(EACH)}", inode.key_lines["each"],
+                        f"{label}.each")
+                each = None
+            if each and role:
+                f.error("give either 'role' or 'each', not both", line, label)
+            chosen = None
+            if "items" in inode:
+                seq = f.sequence(inode["items"], f"{label}.items", inode.key_lines["items"])
+                known = role_ids if each == "role" else persp_ids
+                if each is None:
+                    f.error("'items' needs 'each'", inode.key_lines["items"], f"{label}.items")
+                elif seq is not None:
+                    chosen = tuple(str(i) for i in seq)
+                    for item_id, item_line in zip(chosen, seq.item_lines, strict=True):
+                        if known and item_id not in known:
+                            f.error(_unknown(each, item_id, known), item_line, f"{label}.items")
+            if sid in seen:
+                f.error(f"section id '{sid}' is used twice (first on line {seen[sid]})", line,
+                        f"{label}.id")
+                continue
+            if None in (sid, layout, pages, start):
+                continue
+            seen[sid] = line
+            specs.append(SectionSpec(sid, layout, pages, start, title, role, each, chosen,
+                                     f.source(line)))
+        plans[str(product)] = tuple(specs)
+    if not plans:
+        f.error("no product is planned; add e.g. 'folder:' with its sections", 1)
+    return plans
+
+
+def _unknown(kind: str, value: str, known: list[str]) -> str:
+    guess = difflib.get_close_matches(value, known, n=1)
+    hint = f" (did you mean '{guess[0]}'?)" if guess else ""
+    return f"unknown {kind} '{value}'{hint}; known: {', '.join(known)}"

@@ -1,0 +1,90 @@
+"""One exception family for everything a user can get wrong.
+
+The CLI is the only place that turns these into a message and an exit code;
+everything below it raises. A user error never shows a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Exit codes, documented in the README.
+EXIT_OK = 0
+EXIT_FAILED = 1  # the build, layout or preflight failed
+EXIT_BAD_INPUT = 2  # content, layouts or arguments are wrong
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, located as precisely as we can."""
+
+    message: str
+    path: Path | None = None
+    line: int | None = None
+    field: str | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = _display_path(self.path)
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.column is not None:
+                    where += f":{self.column}"
+            where += ": "
+        field = f"{self.field}: " if self.field else ""
+        return f"{where}{field}{self.message}"
+
+
+def _display_path(path: Path) -> str:
+    """Paths relative to the working directory read better in messages."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+class FolderBuilderError(Exception):
+    """Base of every error meant for the user rather than for a developer."""
+
+    exit_code = EXIT_FAILED
+
+    def __init__(self, message: str, problems: Iterable[Problem] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems = tuple(problems)
+
+    def report(self) -> str:
+        lines = [self.message]
+        lines += [f"  {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+class InputError(FolderBuilderError):
+    """Content, layouts or command-line arguments are wrong (exit 2)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class ContentError(InputError):
+    """The content does not load or validate; carries every problem found."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        problems = tuple(problems)
+        noun = "problem" if len(problems) == 1 else "problems"
+        super().__init__(f"the content has {len(problems)} {noun}:", problems)
+
+
+class LayoutError(FolderBuilderError):
+    """A template failed, or WeasyPrint reported an error while laying out."""
+
+
+class FitError(FolderBuilderError):
+    """A section outgrew the pages the plan gives it, or the page count is wrong."""
+
+
+class PreflightError(FolderBuilderError):
+    """The PDF was made but fails its checks; it is not kept."""

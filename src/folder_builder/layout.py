@@ -1,0 +1,140 @@
+"""Lay out the HTML with WeasyPrint, strictly.
+
+WeasyPrint logs a missing image, font or stylesheet and carries on; in print
+that is a misprint. Here every warning or error it logs fails the build, and
+every resource goes through one fetcher that serves only files inside the
+project's folders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+from .errors import FolderBuilderError, LayoutError, Problem
+
+if TYPE_CHECKING:  # imported lazily: "validate" must not pay for WeasyPrint
+    from weasyprint.document import Document
+    from weasyprint.text.fonts import FontConfiguration
+
+log = logging.getLogger("folder_builder")
+
+MISSING_LIBRARY = (
+    "WeasyPrint cannot load a system library it needs ({error}).\n"
+    "On Debian or Ubuntu: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 "
+    "libharfbuzz-subset0 (or run ./setup.sh, which says what is missing)."
+)
+
+
+def weasyprint():
+    """Import WeasyPrint, turning a missing system library into a clear message."""
+    try:
+        import weasyprint as wp
+    except OSError as exc:
+        raise FolderBuilderError(MISSING_LIBRARY.format(error=exc)) from exc
+    return wp
+
+
+def project_fetcher(roots: tuple[Path, ...]):
+    """A URL fetcher that serves data: URLs and files inside ``roots``, nothing else."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    resolved = tuple(Path(r).resolve() for r in roots)
+
+    class ProjectFetcher(URLFetcher):
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=("file", "data"))
+            self.refused: list[str] = []
+            self.served: dict[str, str] = {}  # sha256 of file bytes -> path
+
+        def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            reason = "only files inside the project's content, layouts and fonts folders load"
+            if url.startswith("file:"):
+                path = Path(unquote(urlsplit(url).path))
+                real = path.resolve()
+                inside = any(real.is_relative_to(root) for root in resolved)
+                if inside and real.is_file():
+                    body = real.read_bytes()
+                    self.served[hashlib.sha256(body).hexdigest()] = str(real)
+                    ctype = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(url, body, {"Content-Type": ctype})
+                if inside:
+                    reason = "no such file"
+                elif path != real and any(path.is_relative_to(r) for r in resolved):
+                    reason = "it is a link to a file outside the project's folders"
+            self.refused.append(f"refused '{url}': {reason}")
+            raise ValueError(f"refused: {reason}")
+
+    return ProjectFetcher()
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage().strip())
+
+
+@contextmanager
+def _strict(logger_name: str = "weasyprint") -> Iterator[_Collect]:
+    logger = logging.getLogger(logger_name)
+    handler = _Collect()
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+
+
+def lay_out(
+    html: str,
+    *,
+    base_url: Path,
+    stylesheets: list[Path],
+    roots: tuple[Path, ...],
+    font_config: FontConfiguration | None = None,
+) -> tuple[Document, object]:
+    """Lay out ``html``; return the document and the fetcher that loaded its resources."""
+    wp = weasyprint()
+    from weasyprint.text.fonts import FontConfiguration
+
+    font_config = font_config or FontConfiguration()
+    fetcher = project_fetcher(roots)
+    with _strict() as collected:
+        css = [
+            wp.CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config)
+            for path in stylesheets
+        ]
+        document = wp.HTML(
+            string=html, base_url=str(base_url) + "/", url_fetcher=fetcher
+        ).render(font_config=font_config, stylesheets=css)
+    _fail_on(collected.messages, fetcher.refused)
+    return document, fetcher
+
+
+def export_pdf(document: Document, **options: object) -> bytes:
+    """Serialise the laid-out document; warnings here fail the build too."""
+    with _strict() as collected:
+        pdf = document.write_pdf(**options)
+    _fail_on(collected.messages, [])
+    return pdf
+
+
+def _fail_on(messages: list[str], refused: list[str]) -> None:
+    problems = [Problem(m) for m in dict.fromkeys(refused + messages)]
+    if problems:
+        raise LayoutError(
+            "WeasyPrint reported problems; nothing was written, since in print "
+            "they would be misprints:",
+            problems,
+        )

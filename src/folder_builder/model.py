@@ -1,0 +1,219 @@
+"""The frozen, typed model of the content.
+
+Everything is loaded and validated once, up front (see ``content.py``), then
+passed down unchanged; no later step reads a content file again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import ClassVar
+
+# --- rich text ---------------------------------------------------------------
+# Content text is plain: paragraphs split by blank lines, "- " starts a list
+# item, {pages:ID} stands for the pages a section lands on, URLs become links.
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+    kind: ClassVar[str] = "text"
+
+
+@dataclass(frozen=True)
+class PageRef:
+    """The page or pages a section lands on, filled in by the layout engine."""
+
+    section: str
+    kind: ClassVar[str] = "pageref"
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    kind: ClassVar[str] = "link"
+
+
+Inline = Text | PageRef | Link
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    parts: tuple[Inline, ...]
+    kind: ClassVar[str] = "paragraph"
+
+
+@dataclass(frozen=True)
+class BulletList:
+    items: tuple[tuple[Inline, ...], ...]
+    kind: ClassVar[str] = "list"
+
+
+Block = Paragraph | BulletList
+RichText = tuple[Block, ...]
+
+
+# --- the publication ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a piece of content was written, for messages."""
+
+    path: Path
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else str(self.path)
+
+
+@dataclass(frozen=True)
+class Colour:
+    """A process colour in CMYK percentages; the print master."""
+
+    c: float
+    m: float
+    y: float
+    k: float
+
+    @property
+    def css(self) -> str:
+        return f"device-cmyk({self.c:g}% {self.m:g}% {self.y:g}% {self.k:g}%)"
+
+
+@dataclass(frozen=True)
+class Publication:
+    language: str
+    title: str
+    subtitle: str
+    organisation: str
+    year: str
+    core_task: str
+
+
+@dataclass(frozen=True)
+class Perspective:
+    id: str
+    heading: str
+    model: str
+    colour: Colour
+    source: Source = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str
+    name: str
+    heading: str | None
+    shared: bool
+    source: Source = field(compare=False)
+
+    @property
+    def title(self) -> str:
+        return self.heading or self.name
+
+
+@dataclass(frozen=True)
+class Statement:
+    id: str
+    role: str
+    perspective: str
+    text: str
+    source: Source = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Signature:
+    name: str
+    title: str
+    date: str
+
+
+@dataclass(frozen=True)
+class Foreword:
+    body: RichText
+    signature: Signature
+
+
+@dataclass(frozen=True)
+class Guide:
+    intro: RichText
+    after_list: RichText
+    body: RichText
+
+
+@dataclass(frozen=True)
+class Reference:
+    label: str
+    text: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Synthesis:
+    heading: str
+    body: RichText
+    further_heading: str
+    further: tuple[Reference, ...]
+
+
+# --- the page plan -----------------------------------------------------------
+
+STARTS = ("any", "left", "right")
+EACH = ("role", "perspective")
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """One entry of a product's page plan, as written in plan.yaml."""
+
+    id: str
+    layout: str
+    pages: int
+    start: str
+    title: str | None
+    role: str | None
+    each: str | None
+    items: tuple[str, ...] | None
+    source: Source = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Content:
+    """The whole validated content set: the one object every step receives."""
+
+    root: Path
+    publication: Publication
+    perspectives: tuple[Perspective, ...]
+    roles: tuple[Role, ...]
+    statements: tuple[Statement, ...]
+    foreword: Foreword
+    guide: Guide
+    synthesis: Synthesis
+    plans: Mapping[str, tuple[SectionSpec, ...]]
+    _by_cell: Mapping[tuple[str, str], tuple[Statement, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        cells: dict[tuple[str, str], list[Statement]] = {}
+        for st in self.statements:
+            cells.setdefault((st.role, st.perspective), []).append(st)
+        frozen = {key: tuple(value) for key, value in cells.items()}
+        object.__setattr__(self, "_by_cell", MappingProxyType(frozen))
+
+    def statements_for(
+        self, role: Role | str, perspective: Perspective | str
+    ) -> tuple[Statement, ...]:
+        role_id = role if isinstance(role, str) else role.id
+        persp_id = perspective if isinstance(perspective, str) else perspective.id
+        return self._by_cell.get((role_id, persp_id), ())
+
+    def role(self, role_id: str) -> Role:
+        return next(r for r in self.roles if r.id == role_id)
+
+    def perspective(self, perspective_id: str) -> Perspective:
+        return next(p for p in self.perspectives if p.id == perspective_id)
