@@ -50,10 +50,13 @@ class _File:
         self.problems = problems
         self.section_ids = sorted(section_ids)
 
-    def load(self) -> Any:
+    def load(self) -> Node | None:
+        """The file's top-level mapping, or None (with the reason recorded)."""
         data, problems = load_yaml(self.path)
         self.problems += problems
-        return data
+        if data is None:
+            return None  # unreadable, empty or not YAML: already reported
+        return self.mapping(data, "", 1)
 
     def error(self, message: str, line: int | None = None, field: str | None = None) -> None:
         self.problems.append(Problem(message, self.path, line, field))
@@ -80,20 +83,23 @@ class _File:
     ) -> None:
         """Report missing required fields and unknown (often misspelt) ones."""
         required, optional = list(required), list(optional)
-        for name in required:
-            if name not in node:
-                self.error("this field is missing", node.line, _join(prefix, name))
         known = required + optional
-        for name in node:
-            if name not in known:
-                guess = difflib.get_close_matches(str(name), known, n=1)
-                hint = f" (did you mean '{guess[0]}'?)" if guess else ""
-                allowed = ", ".join(known)
-                self.error(
-                    f"unknown field{hint}; allowed here: {allowed}",
-                    node.key_lines.get(name),
-                    _join(prefix, str(name)),
-                )
+        unknown = [name for name in node if name not in known]
+        guesses = {
+            name: difflib.get_close_matches(str(name), known, n=1) for name in unknown
+        }
+        misspelt = {guess[0] for guess in guesses.values() if guess}
+        for name in required:
+            if name not in node and name not in misspelt:
+                self.error("this field is missing", node.line, _join(prefix, name))
+        for name in unknown:
+            guess = guesses[name]
+            hint = f" (did you mean '{guess[0]}'?)" if guess else ""
+            self.error(
+                f"unknown field{hint}; allowed here: {', '.join(known)}",
+                node.key_lines.get(name),
+                _join(prefix, str(name)),
+            )
 
     # -- values ------------------------------------------------------------
 
@@ -197,7 +203,9 @@ def load_content(root: Path) -> Content:
     publication = _publication(_File(root / "publication.yaml", problems))
     perspectives = _perspectives(_File(root / "perspectives.yaml", problems))
     roles = _roles(_File(root / "roles.yaml", problems))
-    statements = _statements(root / "statements", roles, perspectives, problems)
+    statements = _statements(root / "statements", roles, perspectives, problems,
+                             _declared(root / "roles.yaml", "roles"),
+                             _declared(root / "perspectives.yaml", "perspectives"))
     plans = _plans(_File(root / "plan.yaml", problems), roles, perspectives)
     # {pages:ID} in any text may name a section, or a group of sections, of any plan.
     ids = {spec.id for specs in plans.values() for spec in specs}
@@ -219,13 +227,23 @@ def load_content(root: Path) -> Content:
     )
 
 
+def _declared(path: Path, key: str) -> set[str]:
+    """Ids written in a list file, valid or not, so that a broken entry is reported
+    once, where it is, and not again by everything that refers to it."""
+    data, _ = load_yaml(path)
+    items = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return set()
+    return {str(item["id"]) for item in items if isinstance(item, dict) and "id" in item}
+
+
 def _sorted(problems: list[Problem]) -> list[Problem]:
     unique = list(dict.fromkeys(problems))
     return sorted(unique, key=lambda p: (str(p.path), p.line or 0))
 
 
 def _publication(f: _File) -> Publication | None:
-    node = f.mapping(f.load(), "", 1) if f.path.exists() else f.error("file not found")
+    node = f.load()
     if node is None:
         return None
     names = ["language", "title", "subtitle", "organisation", "year", "core_task"]
@@ -243,7 +261,7 @@ def _publication(f: _File) -> Publication | None:
 
 def _listed(f: _File, key: str, build: Callable[[Node, str, int], Any]) -> list[Any]:
     """Load a file holding one list under ``key`` and build each item; ids must be unique."""
-    node = f.mapping(f.load(), "", 1) if f.path.exists() else f.error("file not found")
+    node = f.load()
     if node is None:
         return []
     f.fields(node, "", [key])
@@ -322,7 +340,12 @@ def _roles(f: _File) -> list[Role]:
 
 
 def _statements(
-    folder: Path, roles: list[Role], perspectives: list[Perspective], problems: list[Problem]
+    folder: Path,
+    roles: list[Role],
+    perspectives: list[Perspective],
+    problems: list[Problem],
+    declared_roles: set[str],
+    declared_perspectives: set[str],
 ) -> list[Statement]:
     """One file per role, keyed by perspective id, each statement keyed by its stable id."""
     if not folder.is_dir():
@@ -336,19 +359,22 @@ def _statements(
     seen: dict[str, Source] = {}
     for path in files:
         f = _File(path, problems)
+        if path.stem in declared_roles - set(role_ids):
+            continue  # the role itself is invalid and already reported
         if roles and path.stem not in role_ids:
             guess = difflib.get_close_matches(path.stem, role_ids, n=1)
             hint = f" (did you mean '{guess[0]}.yaml'?)" if guess else ""
             f.error(f"there is no role '{path.stem}' in roles.yaml{hint}; the file name must "
                     "be a role id")
             continue
-        node = f.mapping(f.load(), "", 1)
+        node = f.load()
         if node is None:
             continue
-        if persp_ids:
-            f.fields(node, "", [], persp_ids)
         for persp, cell in node.items():
             if persp not in persp_ids:
+                if persp not in declared_perspectives:
+                    f.error(_unknown("perspective", str(persp), persp_ids),
+                            node.key_lines[persp], str(persp))
                 continue
             cell_node = f.mapping(cell, persp, node.key_lines[persp])
             if cell_node is None:
@@ -375,7 +401,7 @@ def _statements(
 
 
 def _foreword(f: _File) -> Foreword | None:
-    node = f.mapping(f.load(), "", 1) if f.path.exists() else f.error("file not found")
+    node = f.load()
     if node is None:
         return None
     f.fields(node, "", ["body", "signature"])
@@ -394,7 +420,7 @@ def _foreword(f: _File) -> Foreword | None:
 
 
 def _guide(f: _File) -> Guide | None:
-    node = f.mapping(f.load(), "", 1) if f.path.exists() else f.error("file not found")
+    node = f.load()
     if node is None:
         return None
     f.fields(node, "", ["intro", "body"], ["after_list"])
@@ -406,7 +432,7 @@ def _guide(f: _File) -> Guide | None:
 
 
 def _synthesis(f: _File) -> Synthesis | None:
-    node = f.mapping(f.load(), "", 1) if f.path.exists() else f.error("file not found")
+    node = f.load()
     if node is None:
         return None
     f.fields(node, "", ["heading", "body", "further"])
@@ -448,7 +474,7 @@ def _plans(
     f: _File, roles: list[Role], perspectives: list[Perspective]
 ) -> dict[str, tuple[SectionSpec, ...]]:
     """plan.yaml: for each product, the sections in order and the pages each may take."""
-    node = f.mapping(f.load(), "", 1) if f.path.exists() else f.error("file not found")
+    node = f.load()
     if node is None:
         return {}
     role_ids = [r.id for r in roles]
