@@ -146,14 +146,12 @@ class _File:
             self.error(bad, line, _join(prefix, name))
             return ()
         blocks, problems = richtext.parse(value)
-        for message in problems:
-            self.error(message, line, _join(prefix, name))
-        for ref in richtext.page_refs(blocks):
+        for message, token in problems:
+            self.error(message, _line_of(value, token, line), _join(prefix, name))
+        for ref in dict.fromkeys(richtext.page_refs(blocks)):
             if self.section_ids and ref not in self.section_ids:
-                token = "{pages:" + ref + "}"
-                offset = value[: value.find(token)].count("\n") + (1 if "\n" in value else 0)
-                self.error(_unknown("section", ref, self.section_ids), line + offset,
-                           _join(prefix, name))
+                self.error(_unknown("section", ref, self.section_ids),
+                           _line_of(value, "{pages:" + ref + "}", line), _join(prefix, name))
         return blocks
 
     def ident(self, node: Node, name: str, prefix: str) -> str | None:
@@ -163,6 +161,13 @@ class _File:
                        _join(prefix, name))
             return None
         return value
+
+
+def _line_of(value: str, token: str, key_line: int) -> int:
+    """The file line of ``token`` inside a multi-line value that starts after ``key_line``."""
+    if "\n" not in value.rstrip("\n"):
+        return key_line
+    return key_line + 1 + value[: max(value.find(token), 0)].count("\n")
 
 
 def _join(prefix: str, name: str) -> str:
@@ -371,8 +376,10 @@ def _statements(
         if node is None:
             continue
         for persp, cell in node.items():
-            if persp not in persp_ids:
-                if persp not in declared_perspectives:
+            if persp not in persp_ids and persp not in declared_perspectives:
+                # With no readable perspectives.yaml every key would be "unknown";
+                # that file's own problem is the one to report.
+                if persp_ids:
                     f.error(_unknown("perspective", str(persp), persp_ids),
                             node.key_lines[persp], str(persp))
                 continue

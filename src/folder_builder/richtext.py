@@ -16,9 +16,9 @@ _PAGEREF = re.compile(r"pages:([a-z0-9]+(?:-[a-z0-9]+)*)")
 _TRAILING = ".,;:)!?»”"
 
 
-def parse(source: str) -> tuple[RichText, list[str]]:
-    """Return the blocks of ``source`` and a list of problems in its markup."""
-    problems: list[str] = []
+def parse(source: str) -> tuple[RichText, list[tuple[str, str]]]:
+    """Return the blocks of ``source`` and its markup problems as (message, token)."""
+    problems: list[tuple[str, str]] = []
     blocks: list[Block] = []
     for chunk in re.split(r"\n[ \t]*\n", source.strip()):
         lines = [ln.strip() for ln in chunk.splitlines() if ln.strip()]
@@ -39,7 +39,7 @@ def parse(source: str) -> tuple[RichText, list[str]]:
     return tuple(blocks), problems
 
 
-def _inline(text: str, problems: list[str]) -> tuple[Inline, ...]:
+def _inline(text: str, problems: list[tuple[str, str]]) -> tuple[Inline, ...]:
     parts: list[Inline] = []
     pos = 0
     for match in _TOKEN.finditer(text):
@@ -56,9 +56,10 @@ def _inline(text: str, problems: list[str]) -> tuple[Inline, ...]:
             if ref:
                 parts.append(PageRef(ref.group(1)))
             else:
-                problems.append(
-                    f"unknown placeholder '{{{token}}}'; the only one is {{pages:SECTION-ID}}"
-                )
+                problems.append((
+                    f"unknown placeholder '{{{token}}}'; the only one is {{pages:SECTION-ID}}",
+                    match.group(0),
+                ))
                 _append_text(parts, match.group(0))
         pos = end
     _append_text(parts, text[pos:])

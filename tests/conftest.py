@@ -1,0 +1,174 @@
+"""Shared fixtures and helpers for the folder-builder test suite.
+
+The bundled folder is built once per session (``folder``); every other test
+that needs a PDF builds its own small variant in ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import NamedTuple
+
+import pypdfium2 as pdfium
+import pytest
+
+from folder_builder.build import BuildOptions, BuildResult, build
+from folder_builder.errors import FolderBuilderError, Problem
+from folder_builder.paths import BUNDLED_CONTENT, BUNDLED_FONTS, BUNDLED_LAYOUTS
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = BUNDLED_CONTENT
+LAYOUTS = BUNDLED_LAYOUTS
+FONTS = BUNDLED_FONTS
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+# --- text extracted from PDFs --------------------------------------------------
+
+# pdfium marks a hyphen the layout inserted at a line end as U+FFFE and drops the
+# line break after it; other extractors leave "-" and a line break. Both are undone.
+# A word hyphenated on the last line of a page is followed by the page's footer,
+# not by the rest of the word: there the hyphen stays and a space is put after it.
+_GENERATED_HYPHEN = re.compile(r"\ufffe\s*(?=[^\W\d_])")
+_GENERATED_HYPHEN_LAST = re.compile(r"\ufffe\s*")
+_LINE_END_HYPHEN = re.compile(r"(?<=\w)-[ \t]*\r?\n[ \t]*(?=[a-zæøå])")
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """Undo line-end hyphenation and collapse every run of white space to one space."""
+    text = _GENERATED_HYPHEN.sub("", text)
+    text = _GENERATED_HYPHEN_LAST.sub("- ", text)
+    text = _LINE_END_HYPHEN.sub("", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def page_texts(path: Path) -> list[str]:
+    """The normalised text of every page of the PDF at ``path``, in page order."""
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        texts = []
+        for index in range(len(doc)):
+            page = doc[index]
+            textpage = page.get_textpage()
+            texts.append(normalise(textpage.get_text_range()))
+            textpage.close()
+            page.close()
+        return texts
+    finally:
+        doc.close()
+
+
+def spread_text(texts: list[str], landing: tuple[int, int]) -> str:
+    """The text of the pages ``landing`` (1-based, inclusive) as one string."""
+    first, last = landing
+    return " ".join(texts[first - 1 : last])
+
+
+def squeeze(text: str) -> str:
+    """``text`` without any white space, for text that may break where there is no space
+    (after the "/" in a URL or in "</script>")."""
+    return _SPACE.sub("", text)
+
+
+def fold(text: str) -> str:
+    """Case-insensitive form, for text the layout may uppercase (headings)."""
+    return text.casefold()
+
+
+# --- content copies ----------------------------------------------------------------
+
+
+def copy_content(tmp_path: Path, source: Path = CONTENT, name: str = "content") -> Path:
+    """A private copy of a content folder that a test may edit freely."""
+    target = tmp_path / name
+    shutil.copytree(source, target)
+    return target
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    """Replace ``old`` by ``new`` in the text file ``path``; ``old`` must occur ``count`` times."""
+    text = path.read_text(encoding="utf-8")
+    found = text.count(old)
+    assert found == count, f"{path.name}: expected {count} of {old!r}, found {found}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str) -> int:
+    """The 1-based number of the only line of ``path`` containing ``needle``."""
+    lines = [n for n, ln in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if needle in ln]
+    assert len(lines) == 1, f"{path.name}: {needle!r} is on lines {lines}"
+    return lines[0]
+
+
+# --- problems ----------------------------------------------------------------------
+
+
+def find_problem(
+    error: FolderBuilderError,
+    *,
+    file: str,
+    line: int | None = None,
+    field: str | None = None,
+    message: str | Iterable[str] = (),
+) -> Problem:
+    """The one problem of ``error`` in ``file`` at ``line`` about ``field`` saying ``message``.
+
+    Also checks that the printed report shows "file:line: field: ..." so a user
+    reading the terminal sees the same.
+    """
+    wanted = [message] if isinstance(message, str) else list(message)
+    matches = [
+        p for p in error.problems
+        if p.path is not None and p.path.name == file
+        and (line is None or p.line == line)
+        and (field is None or p.field == field)
+        and all(w in p.message for w in wanted)
+    ]
+    assert len(matches) == 1, (
+        f"expected one problem in {file} line {line} field {field} saying {wanted}; "
+        f"got:\n{error.report()}"
+    )
+    problem = matches[0]
+    shown = str(problem)
+    report = error.report()
+    assert shown in report
+    where = f"{file}:{line}" if line is not None else file
+    assert where in shown, shown
+    if field is not None:
+        assert f": {field}: " in shown, shown
+    return problem
+
+
+# --- the bundled folder ------------------------------------------------------------
+
+
+class BuiltFolder(NamedTuple):
+    result: BuildResult
+    texts: list[str]
+
+
+@pytest.fixture(scope="session")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> BuiltFolder:
+    """The bundled folder, built once: its BuildResult and normalised page texts."""
+    output = tmp_path_factory.mktemp("folder") / "folder.pdf"
+    result = build(BuildOptions(content=CONTENT, output=output))
+    return BuiltFolder(result, page_texts(result.path))
+
+
+# --- content that does not fit -------------------------------------------------------
+
+LONG_SENTENCE = "Jeg sikrer, at budgettet overholdes i forhold til det udmeldte serviceniveau. "
+
+
+def overlong_content(tmp_path: Path) -> Path:
+    """A content copy where one leder-af-leder statement is ~40 sentences long."""
+    root = copy_content(tmp_path)
+    path = root / "statements" / "leder-af-leder.yaml"
+    edit(path, "leder-af-leder-compliance-2: Jeg sikrer",
+         f"leder-af-leder-compliance-2: {LONG_SENTENCE * 40}Jeg sikrer")
+    return root
