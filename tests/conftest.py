@@ -153,10 +153,17 @@ class BuiltFolder(NamedTuple):
 
 
 @pytest.fixture(scope="session")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> BuiltFolder:
-    """The bundled folder, built once: its BuildResult and normalised page texts."""
+def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuildResult]:
+    """The bundled folder built once in both variants, by variant name."""
     output = tmp_path_factory.mktemp("folder") / "folder.pdf"
-    result = build(BuildOptions(content=CONTENT, output=output))
+    results = build(BuildOptions(content=CONTENT, output=output, variants=("print", "screen")))
+    return {result.variant: result for result in results}
+
+
+@pytest.fixture(scope="session")
+def folder(folders: dict[str, BuildResult]) -> BuiltFolder:
+    """The bundled print folder: its BuildResult and normalised page texts."""
+    result = folders["print"]
     return BuiltFolder(result, page_texts(result.path))
 
 

@@ -55,9 +55,9 @@ def test_page_count_must_be_whole_sheets(tmp_path):
     plan = root / "plan.yaml"
     # without the notes page, and with the back cover allowed on any page, the folder
     # would have 27 pages
-    edit(plan, "  - id: notes\n    layout: notes\n    pages: 1\n", "")
-    edit(plan, "    layout: back-cover\n    pages: 1\n    start: left\n",
-         "    layout: back-cover\n    pages: 1\n")
+    edit(plan, "  - id: notes\n    layout: notes\n    title: Noter\n    pages: 1\n", "")
+    edit(plan, "    layout: back-cover\n    title: Bagside\n    pages: 1\n    start: left\n",
+         "    layout: back-cover\n    title: Bagside\n    pages: 1\n")
     target = tmp_path / "out.pdf"
     with pytest.raises(FitError) as info:
         build(BuildOptions(content=root, output=target))

@@ -18,7 +18,7 @@ def test_build_writes_the_folder(tmp_path, capsys):
     target = tmp_path / "f.pdf"
     assert main(["build", "-o", str(target)]) == EXIT_OK
     out, err = capsys.readouterr()
-    assert out.strip() == f"wrote {target} (28 pages)"
+    assert out.strip() == f"wrote {target} (28 pages, print, preflight passed)"
     assert err == ""
     assert target.read_bytes().startswith(b"%PDF-")
 
@@ -71,8 +71,10 @@ def test_all_problems_are_listed_one_per_line(tmp_path, capsys):
     lines = err.splitlines()
     assert lines[0] == "folder-builder: the content has 2 problems:"
     assert len(lines) == 3
-    assert "perspectives.yaml:11: perspectives[emergens].heding: unknown field" in lines[1]
-    assert "plan.yaml:25: folder[faelles].role: unknown role 'faeles'" in lines[2]
+    heding = line_of(root / "perspectives.yaml", "heding:")
+    role = line_of(root / "plan.yaml", "role: faeles")
+    assert f"perspectives.yaml:{heding}: perspectives[emergens].heding: unknown field" in lines[1]
+    assert f"plan.yaml:{role}: folder[faelles].role: unknown role 'faeles'" in lines[2]
 
 
 def test_fit_failure_exits_1_and_writes_nothing(tmp_path, capsys):

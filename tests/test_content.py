@@ -329,8 +329,10 @@ def test_plan_entry_with_unknown_role(tmp_path):
 def test_plan_entry_with_bad_pages_and_start(tmp_path):
     root = copy_content(tmp_path)
     path = root / "plan.yaml"
-    edit(path, "  - id: guide\n    layout: guide\n    pages: 1\n    start: left\n",
-         "  - id: guide\n    layout: guide\n    pages: 0\n    start: middle\n")
+    edit(path, "  - id: guide\n    layout: guide\n    title: Læsevejledning\n    pages: 1\n"
+         "    start: left\n",
+         "  - id: guide\n    layout: guide\n    title: Læsevejledning\n    pages: 0\n"
+         "    start: middle\n")
     error = load_errors(root)
     find_problem(error, file="plan.yaml", line=line_of(path, "pages: 0"),
                  field="folder[guide].pages", message="whole number of pages")

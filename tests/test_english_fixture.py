@@ -23,7 +23,7 @@ def english():
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     output = tmp_path_factory.mktemp("english") / "english.pdf"
-    result = build(BuildOptions(content=ENGLISH, output=output))
+    [result] = build(BuildOptions(content=ENGLISH, output=output))
     return result, page_texts(result.path)
 
 

@@ -57,12 +57,11 @@ def test_folder_has_28_pages(folder, reader):
     assert len(folder.texts) == 28
 
 
-def test_every_page_is_a5(reader):
+def test_every_page_is_trimmed_to_a5(reader):
     for number, page in enumerate(reader.pages, 1):
-        box = page.mediabox
-        assert (float(box.left), float(box.bottom)) == (0, 0), f"page {number}"
-        assert float(box.width) == pytest.approx(A5[0], abs=0.5), f"page {number}"
-        assert float(box.height) == pytest.approx(A5[1], abs=0.5), f"page {number}"
+        box = page.trimbox
+        assert float(box.width) == pytest.approx(A5[0], abs=0.3), f"page {number}"
+        assert float(box.height) == pytest.approx(A5[1], abs=0.3), f"page {number}"
 
 
 def test_no_page_is_blank_and_all_text_is_extractable(folder):

@@ -87,7 +87,7 @@ def user_build(tmp_path_factory):
     edit(root / "statements" / "leder-af-leder.yaml",
          "leder-af-leder-performance-2: Jeg skaber rammer og sætter retning.",
          f"leder-af-leder-performance-2: {SCRIPT}")
-    result = build(BuildOptions(content=root, layouts=folder, output=tmp_path / "out.pdf"))
+    [result] = build(BuildOptions(content=root, layouts=folder, output=tmp_path / "out.pdf"))
     return result, page_texts(result.path)
 
 

@@ -10,10 +10,11 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
-from .build import BuildOptions, build, validate
+from .build import VARIANTS, BuildOptions, build, validate
 from .errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, FolderBuilderError
 
 
@@ -37,12 +38,34 @@ def _parser() -> argparse.ArgumentParser:
                          help="layouts folder searched before the bundled layouts/")
 
     build_cmd = commands.add_parser(
-        "build", help="build the folder to PDF",
-        description="Build the folder PDF from the content and layouts. Stops with a message, "
-        "and writes nothing, if the content is invalid or a section outgrows its pages.")
+        "build", help="build the folder to PDF (print, screen or both)",
+        description="Build the folder PDF from the content and layouts: the print PDF "
+        "(PDF/X-4, CMYK, 3 mm bleed, crop marks) for the print shop, the screen PDF "
+        "(PDF/UA-1, sRGB, tagged, bookmarks) for the web, or both. Each is preflighted "
+        "before it is written. Stops with a message, and writes nothing, if the content is "
+        "invalid, a section outgrows its pages or the preflight fails.")
     common(build_cmd)
     build_cmd.add_argument("-o", "--output", type=Path, metavar="FILE",
-                           help="PDF to write (default: build/folder.pdf)")
+                           help="PDF to write (default: build/folder-VARIANT.pdf); with "
+                           "--variant all, -print and -screen are added to its name")
+    build_cmd.add_argument("--variant", choices=(*VARIANTS, "all"), default="print",
+                           help="which PDF to make (default: print)")
+    build_cmd.add_argument("--no-marks", dest="marks", action="store_false", default=None,
+                           help="leave out the crop marks of the print PDF")
+    build_cmd.add_argument("--icc", type=Path, metavar="FILE",
+                           help="the print shop's CMYK ICC profile, embedded as the output "
+                           "intent (default: print.yaml's, else the bundled FOGRA39)")
+    check_cmd = commands.add_parser(
+        "check", help="preflight a PDF",
+        description="Check any PDF for print (PDF/X, CMYK only, trim and bleed boxes, fonts "
+        "embedded, output intent, page count a multiple of 4) or for the screen (PDF/UA "
+        "tagging, language, title, outline, sRGB). One line per check; exit 0 when all "
+        "pass, 1 when any fails.")
+    check_cmd.add_argument("pdf", type=Path, metavar="FILE.pdf", help="the PDF to check")
+    check_cmd.add_argument("--variant", choices=VARIANTS, default="print",
+                           help="what the PDF is for (default: print)")
+    check_cmd.add_argument("--bleed", type=float, default=3.0, metavar="MM",
+                           help="the bleed a print PDF must have (default: 3)")
     validate_cmd = commands.add_parser(
         "validate", help="check the content and page plan only (fast)",
         description="Load and check every content file and the page plan, and report every "
@@ -61,20 +84,29 @@ def main(argv: Sequence[str] | None = None) -> int:
                         level=logging.WARNING)
     if args.verbose:
         logging.getLogger("folder_builder").setLevel(logging.INFO)
-    options = BuildOptions(
-        **{k: v for k, v in (("content", args.content), ("layouts", args.layouts)) if v}
-    )
     try:
+        if args.command == "check":
+            from .preflight import preflight
+
+            report = preflight(args.pdf, args.variant, bleed_mm=args.bleed)
+            print(f"{args.pdf} ({args.variant}):")
+            print(report.format())
+            return EXIT_OK if report.passed else EXIT_FAILED
+        options = BuildOptions(
+            **{k: v for k, v in (("content", args.content), ("layouts", args.layouts)) if v}
+        )
         if args.command == "validate":
             content = validate(options)
             print(f"{content.root}: content is valid — {len(content.statements)} statements, "
                   f"{len(content.roles)} roles, {len(content.perspectives)} perspectives; "
                   f"plans: {', '.join(content.plans)}")
             return EXIT_OK
-        if args.output:
-            options = BuildOptions(**{**vars(options), "output": args.output})
-        result = build(options)
-        print(f"wrote {result.path} ({result.pages} pages)")
+        variants = VARIANTS if args.variant == "all" else (args.variant,)
+        options = replace(options, output=args.output, variants=variants, marks=args.marks,
+                          icc=args.icc)
+        for result in build(options):
+            print(f"wrote {result.path} ({result.pages} pages, {result.variant}, "
+                  "preflight passed)")
         return EXIT_OK
     except FolderBuilderError as exc:
         if args.debug:

@@ -7,6 +7,7 @@ line and field. Nothing is built unless the whole content set is valid.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import re
 from collections.abc import Callable, Iterable
@@ -23,6 +24,7 @@ from .model import (
     Foreword,
     Guide,
     Perspective,
+    PrintSettings,
     Publication,
     Reference,
     RichText,
@@ -217,7 +219,8 @@ def load_content(root: Path) -> Content:
     foreword = _foreword(_File(root / "foreword.yaml", problems, ids))
     guide = _guide(_File(root / "guide.yaml", problems, ids))
     synthesis = _synthesis(_File(root / "synthesis.yaml", problems, ids))
-    if problems or None in (publication, foreword, guide, synthesis):
+    print_settings = _print_settings(_File(root / "print.yaml", problems))
+    if problems or None in (publication, foreword, guide, synthesis, print_settings):
         raise ContentError(_sorted(problems))
     return Content(
         root=root,
@@ -229,6 +232,7 @@ def load_content(root: Path) -> Content:
         guide=guide,
         synthesis=synthesis,
         plans=plans,
+        print_settings=print_settings,
     )
 
 
@@ -252,16 +256,93 @@ def _publication(f: _File) -> Publication | None:
     if node is None:
         return None
     names = ["language", "title", "subtitle", "organisation", "year", "core_task"]
-    f.fields(node, "", names)
+    f.fields(node, "", names, ["date"])
     values = {name: f.text(node, name, "") for name in names}
     lang = values["language"]
     if lang and not LANG_PATTERN.fullmatch(lang):
         f.error(f"'{lang}' is not a language code such as da or en", node.key_lines["language"],
                 "language")
         return None
+    date = f.text(node, "date", "", required=False)
+    if date is None and values["year"] and re.fullmatch(r"\d{4}", values["year"]):
+        date = f"{values['year']}-01-01"
+    if date is not None and not _iso_date(date):
+        f.error(f"'{date}' is not a date written as YYYY-MM-DD",
+                node.key_lines.get("date", node.key_lines.get("year")), "date")
+        return None
+    if date is None and values["year"]:
+        f.error("give a date (YYYY-MM-DD) when the year is not four digits", node.line, "date")
+        return None
     if None in values.values():
         return None
-    return Publication(**values)
+    return Publication(**values, date=date)
+
+
+def _iso_date(text: str) -> bool:
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text))
+
+
+def _print_settings(f: _File) -> PrintSettings | None:
+    """print.yaml is optional; every field in it is too."""
+    if not f.path.exists():
+        return PrintSettings()
+    node = f.load()
+    if node is None:
+        return None
+    f.fields(node, "", [], ["bleed", "marks", "profile", "output_condition",
+                            "output_condition_info", "registry"])
+    ok = True
+    settings: dict[str, Any] = {}
+    if "bleed" in node:
+        bleed = node["bleed"]
+        if isinstance(bleed, bool) or not isinstance(bleed, int | float) or not 0 <= bleed <= 10:
+            f.error("expected the bleed in millimetres, from 0 to 10", node.key_lines["bleed"],
+                    "bleed")
+            ok = False
+        else:
+            settings["bleed_mm"] = float(bleed)
+    if "marks" in node:
+        if not isinstance(node["marks"], bool):
+            f.error("expected yes/no (true or false)", node.key_lines["marks"], "marks")
+            ok = False
+        else:
+            settings["marks"] = node["marks"]
+    profile = f.text(node, "profile", "", required=False)
+    if profile is not None:
+        path = (f.path.parent / profile).resolve()
+        problem = icc_problem(path, inside=f.path.parent.resolve())
+        if problem:
+            f.error(problem, node.key_lines["profile"], "profile")
+            ok = False
+        else:
+            settings["profile"] = path
+    for name in ("output_condition", "output_condition_info", "registry"):
+        value = f.text(node, name, "", required=False)
+        if value is not None:
+            settings[name] = value
+    return PrintSettings(**settings) if ok else None
+
+
+def icc_problem(path: Path, inside: Path | None = None) -> str | None:
+    """Why ``path`` cannot be the CMYK output profile, or None if it can."""
+    if inside is not None and not path.is_relative_to(inside):
+        return f"the profile must be inside the content folder ({inside})"
+    if not path.is_file():
+        return f"no such file: {path}"
+    from PIL import ImageCms  # Pillow comes with WeasyPrint
+
+    try:
+        profile = ImageCms.getOpenProfile(str(path))
+    except (OSError, ImageCms.PyCMSError):
+        return f"{path.name} is not an ICC profile"
+    space = profile.profile.xcolor_space.strip()
+    if space != "CMYK":
+        return f"{path.name} is an ICC profile for {space}, not for CMYK printing"
+    return None
 
 
 def _listed(f: _File, key: str, build: Callable[[Node, str, int], Any]) -> list[Any]:

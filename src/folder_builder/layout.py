@@ -102,22 +102,32 @@ def lay_out(
     base_url: Path,
     stylesheets: list[Path],
     roots: tuple[Path, ...],
+    media_type: str = "print",
+    extra_css: str = "",
     font_config: FontConfiguration | None = None,
 ) -> tuple[Document, object]:
-    """Lay out ``html``; return the document and the fetcher that loaded its resources."""
+    """Lay out ``html``; return the document and the fetcher that loaded its resources.
+
+    ``extra_css`` comes last: the build's own settings (bleed, output profile)
+    for the variant being made.
+    """
     wp = weasyprint()
     from weasyprint.text.fonts import FontConfiguration
 
     font_config = font_config or FontConfiguration()
     fetcher = project_fetcher(roots)
+    # Like fonts, @color-profile rules only reach the document through a shared dict.
+    profiles: dict = {}
+    shared = {"url_fetcher": fetcher, "font_config": font_config, "color_profiles": profiles,
+              "media_type": media_type}
     with _strict() as collected:
-        css = [
-            wp.CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config)
-            for path in stylesheets
-        ]
+        css = [wp.CSS(filename=str(path), **shared) for path in stylesheets]
+        if extra_css:
+            css.append(wp.CSS(string=extra_css, **shared))
         document = wp.HTML(
-            string=html, base_url=str(base_url) + "/", url_fetcher=fetcher
-        ).render(font_config=font_config, stylesheets=css)
+            string=html, base_url=str(base_url) + "/", url_fetcher=fetcher,
+            media_type=media_type,
+        ).render(font_config=font_config, color_profiles=profiles, stylesheets=css)
     _fail_on(collected.messages, fetcher.refused)
     return document, fetcher
 

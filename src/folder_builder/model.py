@@ -80,7 +80,7 @@ class Colour:
     k: float
 
     @property
-    def css(self) -> str:
+    def cmyk_css(self) -> str:
         return f"device-cmyk({self.c:g}% {self.m:g}% {self.y:g}% {self.k:g}%)"
 
 
@@ -92,6 +92,23 @@ class Publication:
     organisation: str
     year: str
     core_task: str
+    #: ISO date (YYYY-MM-DD) written into the PDF as its creation and modification
+    #: date, so that the same content always gives the same bytes.
+    date: str
+
+
+@dataclass(frozen=True)
+class PrintSettings:
+    """How the print PDF is made; from print.yaml, every field optional."""
+
+    bleed_mm: float = 3.0
+    marks: bool = True
+    #: The print shop's CMYK ICC profile; None means the bundled FOGRA39 profile.
+    profile: Path | None = None
+    #: Output intent fields; None means "take it from the profile".
+    output_condition: str | None = None
+    output_condition_info: str | None = None
+    registry: str = "http://www.color.org"
 
 
 @dataclass(frozen=True)
@@ -194,6 +211,7 @@ class Content:
     guide: Guide
     synthesis: Synthesis
     plans: Mapping[str, tuple[SectionSpec, ...]]
+    print_settings: PrintSettings = PrintSettings()
     _by_cell: Mapping[tuple[str, str], tuple[Statement, ...]] = field(
         init=False, repr=False, compare=False
     )

@@ -21,3 +21,6 @@ def _bundled(name: str) -> Path:
 BUNDLED_CONTENT = _bundled("content")
 BUNDLED_LAYOUTS = _bundled("layouts")
 BUNDLED_FONTS = _bundled("fonts")
+
+#: The default CMYK output profile of the print PDF (see layouts/colour/README.md).
+DEFAULT_PROFILE = BUNDLED_LAYOUTS / "colour" / "FOGRA39-folder-builder.icc"

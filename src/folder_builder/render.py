@@ -8,8 +8,10 @@ from pathlib import Path
 import jinja2
 
 from . import diagram
+from .colour import PAPER, css_function
 from .errors import ContentError, LayoutError, Problem
 from .model import Content
+from .paths import DEFAULT_PROFILE
 from .plan import Section, planned_ranges, sections
 from .templates import PRODUCT_TEMPLATE, section_template
 
@@ -43,18 +45,31 @@ def validate_layouts(content: Content, env: jinja2.Environment) -> None:
         raise ContentError(list(dict.fromkeys(problems)))
 
 
-def render_html(content: Content, product: str, env: jinja2.Environment,
-                **extra: object) -> tuple[str, tuple[Section, ...]]:
-    """The HTML of ``product`` and the concrete sections it is made of."""
+def render_html(
+    content: Content,
+    product: str,
+    env: jinja2.Environment,
+    *,
+    variant: str = "print",
+    profile: Path = DEFAULT_PROFILE,
+    build_date: str | None = None,
+) -> tuple[str, tuple[Section, ...]]:
+    """The HTML of ``product`` in ``variant`` and the concrete sections it is made of.
+
+    ``profile`` is the CMYK profile the screen variant converts colours through.
+    """
     secs = sections(content, product)
     context = {
         "content": content,
         "publication": content.publication,
         "product": product,
+        "variant": variant,
         "sections": secs,
         "ranges": planned_ranges(secs),
         "wheel": diagram.wheel(content.perspectives),
-        **extra,
+        "colour": css_function(variant, profile),
+        "paper": PAPER,
+        "build_date": build_date or f"{content.publication.date}T00:00:00Z",
     }
     try:
         html = env.get_template(PRODUCT_TEMPLATE).render(context)

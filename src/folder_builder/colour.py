@@ -1,0 +1,52 @@
+"""Colours per variant: the print master is CMYK; the screen gets sRGB.
+
+Content gives every colour once, in CMYK percentages, because the folder is
+printed. The screen PDF converts them to sRGB through the same CMYK profile
+the print PDF declares as its output intent (LittleCMS via Pillow's ImageCms,
+which WeasyPrint already depends on), so the screen shows what the press
+will print rather than a naive 255 × (1 − c)(1 − k) guess.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageCms
+
+from .model import Colour
+
+#: Paper white, for strokes that separate coloured areas.
+PAPER = Colour(0, 0, 0, 0)
+
+
+@lru_cache(maxsize=8)
+def _transform(profile: str) -> ImageCms.ImageCmsTransform:
+    return ImageCms.buildTransform(
+        ImageCms.getOpenProfile(profile),
+        ImageCms.createProfile("sRGB"),
+        "CMYK",
+        "RGB",
+        renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+        flags=ImageCms.Flags.BLACKPOINTCOMPENSATION,
+    )
+
+
+def to_srgb(colour: Colour, profile: Path) -> tuple[int, int, int]:
+    """``colour`` as 8-bit sRGB, as it prints under ``profile``."""
+    cmyk = tuple(round(v * 2.55) for v in (colour.c, colour.m, colour.y, colour.k))
+    pixel = Image.new("CMYK", (1, 1), cmyk)
+    r, g, b = ImageCms.applyTransform(pixel, _transform(str(profile))).getpixel((0, 0))
+    return r, g, b
+
+
+def css_function(variant: str, profile: Path):
+    """The ``colour()`` function templates use: CSS for ``colour`` in ``variant``."""
+
+    def colour(value: Colour) -> str:
+        if variant == "print":
+            return value.cmyk_css
+        r, g, b = to_srgb(value, profile)
+        return f"rgb({r} {g} {b})"
+
+    return colour

@@ -1,0 +1,96 @@
+"""Finish the PDF WeasyPrint wrote, with pikepdf: what CSS cannot express.
+
+Print: exact page boxes (BleedBox = trim + bleed), crop marks drawn in CMYK
+outside the bleed (WeasyPrint's own marks are RGB and sit inside the bleed),
+no interactive annotations, and the output intent named as a print shop
+expects (condition, registry). Both variants: identifiers derived from the
+content, so the same content always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from io import BytesIO
+
+import pikepdf
+
+MM = 72 / 25.4
+
+#: Crop marks: how far outside the trim they start, how long they are, how
+#: thick, and the white margin kept around them on the sheet.
+MARK_OFFSET_MM = 3.0
+MARK_LENGTH_MM = 5.0
+MARK_WIDTH_PT = 0.25
+MARK_MARGIN_MM = 2.0
+
+
+@dataclass(frozen=True)
+class PrintFinish:
+    bleed_mm: float
+    marks: bool
+    output_condition: str
+    output_condition_info: str
+    registry: str
+
+
+def finish(pdf_bytes: bytes, *, identity: str, print_finish: PrintFinish | None) -> bytes:
+    """Return the finished PDF; ``identity`` is a digest of everything that made it."""
+    with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
+        if print_finish is not None:
+            for page in pdf.pages:
+                _boxes_and_marks(pdf, page, print_finish)
+                if "/Annots" in page.obj:
+                    del page.obj["/Annots"]
+            _name_output_intent(pdf, print_finish)
+        _stable_document_id(pdf, identity)
+        out = BytesIO()
+        pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()
+
+
+def _boxes_and_marks(pdf: pikepdf.Pdf, page: pikepdf.Page, spec: PrintFinish) -> None:
+    x0, y0, x1, y1 = (float(v) for v in page.obj.get("/TrimBox", page.mediabox))
+    bleed = spec.bleed_mm * MM
+    page.obj["/BleedBox"] = pikepdf.Array([x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed])
+    if not spec.marks:
+        page.obj["/MediaBox"] = page.obj["/BleedBox"]
+        return
+    offset = max(MARK_OFFSET_MM * MM, bleed)
+    length = MARK_LENGTH_MM * MM
+    reach = offset + length + MARK_MARGIN_MM * MM
+    page.obj["/MediaBox"] = pikepdf.Array([x0 - reach, y0 - reach, x1 + reach, y1 + reach])
+    lines = []
+    for x, sx in ((x0, -1), (x1, 1)):
+        for y, sy in ((y0, -1), (y1, 1)):
+            lines.append((x + sx * offset, y, x + sx * (offset + length), y))  # horizontal
+            lines.append((x, y + sy * offset, x, y + sy * (offset + length)))  # vertical
+    ops = [f"{MARK_WIDTH_PT} w 0 J 0 0 0 1 K"]
+    ops += [f"{a:.3f} {b:.3f} m {c:.3f} {d:.3f} l S" for a, b, c, d in lines]
+    # Whatever the page content leaves in the graphics state must not move the marks.
+    page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+    page.contents_add(pikepdf.Stream(pdf, ("\nQ\nq " + " ".join(ops) + " Q\n").encode()))
+
+
+def _name_output_intent(pdf: pikepdf.Pdf, spec: PrintFinish) -> None:
+    for intent in pdf.Root.get("/OutputIntents", []):
+        intent.OutputConditionIdentifier = pikepdf.String(spec.output_condition)
+        intent.OutputCondition = pikepdf.String(spec.output_condition_info)
+        intent.Info = pikepdf.String(spec.output_condition_info)
+        intent.RegistryName = pikepdf.String(spec.registry)
+
+
+_RANDOM_ID = re.compile(rb"(xmp\.[di]id:)[0-9a-fA-F-]{36}")
+
+
+def _stable_document_id(pdf: pikepdf.Pdf, identity: str) -> None:
+    """WeasyPrint writes a random XMP DocumentID for PDF/X-4; derive it from the content."""
+    meta = pdf.Root.get("/Metadata")
+    if meta is None:
+        return
+    stable = str(uuid.uuid5(uuid.NAMESPACE_URL, f"folder-builder:{identity}")).encode()
+    data = meta.read_bytes()
+    fixed = _RANDOM_ID.sub(lambda m: m.group(1) + stable, data)
+    if fixed != data:
+        meta.write(fixed)

@@ -1,0 +1,453 @@
+"""preflight.py: each check passes on a PDF made the way the build makes it, and
+fails, naming the figure that is wrong, on a PDF that breaks just that rule.
+
+The PDFs are real WeasyPrint output (a few pages of text in the project's fonts),
+some touched up or broken afterwards with pikepdf. Each is rendered once per module.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pikepdf
+import pytest
+import weasyprint
+from PIL import Image
+from weasyprint.text.fonts import FontConfiguration
+
+from folder_builder.errors import InputError
+from folder_builder.preflight import VARIANTS, CheckResult, Report, preflight
+
+ROOT = Path(__file__).resolve().parent.parent
+FONTS_CSS = ROOT / "fonts" / "fonts.css"
+CMYK_PROFILE = ROOT / "layouts" / "colour" / "FOGRA39-folder-builder.icc"
+MM = 72 / 25.4
+
+PRINT_CHECKS = ["pages", "trim box", "bleed box", "fonts", "colour", "output intent", "PDF/X",
+                "trapped"]
+SCREEN_CHECKS = ["pages", "page size", "fonts", "colour", "output intent", "tagged", "language",
+                 "title", "outline"]
+
+#: Registers the CMYK profile, which makes WeasyPrint write it as the output intent.
+CMYK_PROFILE_CSS = (f"@color-profile device-cmyk {{ src: url({CMYK_PROFILE.as_uri()}); "
+                    "components: c, m, y, k }\n")
+PRINT_CSS = CMYK_PROFILE_CSS + """
+@page { size: A5; bleed: 3mm; margin: 15mm }
+html { color: device-cmyk(0 0 0 1); font-family: "Source Sans 3" }
+h1 { color: device-cmyk(1 0.5 0 0) }
+section + section { break-before: page }
+.band { background: device-cmyk(0 0 0 0.05); border-top: 1pt solid device-cmyk(0 1 1 0) }
+"""
+
+SCREEN_CSS = """
+@page { size: A5; margin: 15mm }
+html { color: rgb(20 20 20); font-family: "Source Sans 3" }
+h1, h2 { color: #036 }
+.band { background: rgb(240 240 240) }
+"""
+
+
+def sections(count: int, extra: dict[int, str] | None = None) -> str:
+    """``count`` pages of text, one section each; ``extra`` adds HTML to a page (1-based)."""
+    extra = extra or {}
+    return "".join(
+        f"<section><h1>Afsnit {n}</h1><p>Tekst på side {n} med <b>fed</b> og "
+        f"<i>kursiv</i>.</p><p class=band>Bånd</p>{extra.get(n, '')}</section>"
+        for n in range(1, count + 1)
+    )
+
+
+def render(body: str, css: str, *, base: Path = ROOT, lang: str | None = "da",
+           title: str | None = "Sammen om Kerneopgaven", **options: object) -> bytes:
+    """A PDF from WeasyPrint with the project's fonts (embedded and subset)."""
+    fonts = FontConfiguration()
+    profiles: dict[str, object] = {}  # where @color-profile lands; shared by CSS and PDF
+    stylesheets = [
+        weasyprint.CSS(filename=str(FONTS_CSS), font_config=fonts),
+        weasyprint.CSS(string=css, font_config=fonts, color_profiles=profiles),
+    ]
+    lang_attr = f' lang="{lang}"' if lang else ""
+    head = f"<title>{title}</title>" if title else ""
+    html = f"<!doctype html><html{lang_attr}><head>{head}</head><body>{body}</body></html>"
+    return weasyprint.HTML(string=html, base_url=str(base) + "/").write_pdf(
+        stylesheets=stylesheets, font_config=fonts, color_profiles=profiles, **options)
+
+
+def finish_for_print(data: bytes, *, bleed_box: bool = True) -> bytes:
+    """What the build adds after WeasyPrint: an exact 3 mm BleedBox (unless
+    ``bleed_box`` is false) and the output intent's RegistryName, which WeasyPrint
+    70 does not write."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages if bleed_box else ():
+            x0, y0, x1, y1 = (float(v) for v in page.obj.TrimBox)
+            bleed = 3 * MM
+            page.obj.BleedBox = pikepdf.Array(
+                [Decimal(f"{v:.6f}") for v in (x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed)])
+        pdf.Root.OutputIntents[0].RegistryName = pikepdf.String("http://www.color.org")
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue()
+
+
+def edited(data: bytes, change) -> bytes:
+    """``data`` after ``change(pdf)``."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        change(pdf)
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue()
+
+
+def result(report: Report, name: str) -> CheckResult:
+    (found,) = [r for r in report.results if r.name == name]
+    return found
+
+
+def failed(report: Report) -> list[str]:
+    return [r.name for r in report.failures]
+
+
+def print_pdf(body: str, css: str = PRINT_CSS, *, bleed_box: bool = True,
+              **options: object) -> bytes:
+    return finish_for_print(render(body, css, pdf_variant="pdf/x-4", **options),
+                            bleed_box=bleed_box)
+
+
+def screen_pdf(body: str, css: str = SCREEN_CSS, **options: object) -> bytes:
+    options.setdefault("pdf_variant", "pdf/ua-1")
+    return render(body, css, output_intent="srgb", **options)
+
+
+# --- the print PDF ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def good_print(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("preflight") / "print.pdf"
+    path.write_bytes(print_pdf(sections(4)))
+    return path
+
+
+def test_weasyprint_bleed_box_is_its_media_box():
+    """WeasyPrint puts the BleedBox on the MediaBox (trim + 3 mm), so the build's
+    exact BleedBox changes nothing here; the check reads the box either way."""
+    raw = render(sections(4), PRINT_CSS, pdf_variant="pdf/x-4")
+    with pikepdf.open(io.BytesIO(raw)) as pdf:
+        page = pdf.pages[0].obj
+        trim = [float(v) for v in page.TrimBox]
+        assert [float(v) for v in page.BleedBox] == pytest.approx(
+            [float(v) for v in page.MediaBox], abs=1e-3)
+        assert [float(v) for v in page.BleedBox] == pytest.approx(
+            [trim[0] - 3 * MM, trim[1] - 3 * MM, trim[2] + 3 * MM, trim[3] + 3 * MM], abs=1e-3)
+        assert "/RegistryName" not in pdf.Root.OutputIntents[0]
+
+
+def test_good_print_pdf_passes_every_print_check(good_print):
+    report = preflight(good_print, "print")
+    assert report.variant == "print"
+    assert [r.name for r in report.results] == PRINT_CHECKS
+    assert report.passed, report.format()
+    assert report.failures == ()
+    assert result(report, "pages").detail == "4 pages, a multiple of 4"
+    assert result(report, "trim box").detail == "148.0 × 210.0 mm on all 4 pages"
+    assert result(report, "bleed box").detail.startswith("3.0 mm on every side of all 4 pages")
+    # regular, bold and italic, each a subset
+    assert result(report, "fonts").detail == "3 fonts, all embedded and subset"
+    assert "DeviceCMYK" in result(report, "colour").detail
+    intent = result(report, "output intent").detail
+    assert intent.startswith("GTS_PDFX, FOGRA39 (CMYK ICC, ")
+    assert intent.endswith("registry http://www.color.org")
+    assert result(report, "PDF/X").detail == "declares PDF/X-4"
+    assert result(report, "trapped").detail == "Info /Trapped is /False"
+
+
+def test_bytes_and_path_give_the_same_report(good_print):
+    assert preflight(good_print.read_bytes(), "print") == preflight(good_print, "print")
+
+
+def test_rgb_text_colour_fails_colour_naming_the_page():
+    red = '<p style="color: rgb(255,0,0)">Rød tekst</p>'
+    report = preflight(print_pdf(sections(4, {3: red})), "print")
+    assert failed(report) == ["colour"]
+    detail = result(report, "colour").detail
+    assert "page 3: fill colour rg in page content" in detail
+    assert "page 1" not in detail and "page 2" not in detail
+
+
+def test_rgb_image_fails_colour_naming_the_image(tmp_path):
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(tmp_path / "photo.png")
+    body = sections(4, {2: '<img src="photo.png" alt="" style="width: 2cm">'})
+    report = preflight(print_pdf(body, base=tmp_path), "print")
+    assert failed(report) == ["colour"]
+    assert re.search(r"page 2: image /\S+ is DeviceRGB", result(report, "colour").detail)
+
+
+def test_rgb_gradient_in_a_cmyk_shading_fails_colour():
+    """WeasyPrint 70 writes gradient colours as sRGB numbers into a shading it says
+    is CMYK (and cannot draw a device-cmyk() gradient at all)."""
+    css = PRINT_CSS + ".fade { height: 1cm; background: linear-gradient(#fff, #036) }"
+    report = preflight(print_pdf(sections(4, {1: '<div class="fade"></div>'}), css), "print")
+    assert failed(report) == ["colour"]
+    detail = result(report, "colour").detail
+    assert re.search(r"page 1: shading /\S+ gives 3 numbers per colour to ICCBased CMYK, "
+                     r"which takes 4", detail), detail
+
+
+def test_rgb_transparency_group_fails_colour(good_print):
+    def rgb_group(pdf):
+        pdf.pages[1].obj.Group = pikepdf.Dictionary(
+            Type=pikepdf.Name.Group, S=pikepdf.Name.Transparency, CS=pikepdf.Name.DeviceRGB)
+
+    report = preflight(edited(good_print.read_bytes(), rgb_group), "print")
+    assert failed(report) == ["colour"]
+    assert "page 2: transparency group of page is RGB (DeviceRGB)" in result(
+        report, "colour").detail
+
+
+def test_rgb_is_found_wherever_a_pdf_can_hide_it():
+    """Places WeasyPrint does not use but other PDFs do: an inline image, a shading
+    pattern, an indexed image and a named ICC colour space inside a form, and an
+    annotation's appearance."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(148 * MM, 210 * MM))
+    page = pdf.pages[0].obj
+    rgb_icc = pdf.make_stream(b"not checked", N=3)
+    image = pdf.make_stream(
+        b"\0\0\0", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image, Width=1, Height=1,
+        BitsPerComponent=8,
+        ColorSpace=pikepdf.Array([pikepdf.Name.Indexed, pikepdf.Name.DeviceRGB, 0, b"\0\0\0"]))
+    form = pdf.make_stream(
+        b"/Im1 Do /CS1 CS", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form,
+        BBox=[0, 0, 10, 10], Resources=pikepdf.Dictionary(
+            XObject=pikepdf.Dictionary(Im1=image),
+            ColorSpace=pikepdf.Dictionary(CS1=pikepdf.Array([pikepdf.Name.ICCBased, rgb_icc]))))
+    shading = pikepdf.Dictionary(
+        ShadingType=2, ColorSpace=pikepdf.Name.DeviceRGB, Coords=[0, 0, 1, 1],
+        Function=pikepdf.Dictionary(FunctionType=2, Domain=[0, 1], C0=[0, 0, 0], C1=[1, 1, 1],
+                                    N=1))
+    pattern = pdf.make_indirect(pikepdf.Dictionary(PatternType=2, Shading=shading))
+    page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Fm1=form),
+                                        Pattern=pikepdf.Dictionary(P1=pattern))
+    page.Contents = pdf.make_stream(
+        b"q BI /W 1 /H 1 /CS /RGB /BPC 8 ID \0\0\0 EI Q "
+        b"/Pattern cs /P1 scn 0 0 10 10 re f /Fm1 Do")
+    appearance = pdf.make_stream(b"1 0 0 RG 0 0 m 5 5 l S", Type=pikepdf.Name.XObject,
+                                 Subtype=pikepdf.Name.Form, BBox=[0, 0, 10, 10])
+    page.Annots = pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Square, Rect=[0, 0, 10, 10],
+        AP=pikepdf.Dictionary(N=appearance)))])
+    out = io.BytesIO()
+    pdf.save(out)
+
+    report = preflight(out.getvalue(), "print")
+    assert not result(report, "colour").passed
+    assert result(report, "colour").detail == (
+        "RGB used: page 1: inline image is DeviceRGB in page content; "
+        "page 1: shading pattern /P1 is DeviceRGB in page content; "
+        "page 1: image /Im1 is Indexed DeviceRGB in form /Fm1; "
+        "page 1: stroke colour space /CS1 is ICCBased RGB (CS) in form /Fm1; "
+        "page 1: stroke colour RG in annotation 1 appearance "
+        "(colour spaces DeviceRGB, Indexed DeviceRGB, ICCBased RGB)")
+    # a page without boxes has nothing to trim to
+    assert result(report, "trim box").detail.startswith("page 1: no TrimBox")
+
+
+def test_unembedded_font_fails_fonts(good_print):
+    def add_helvetica(pdf):
+        page = pdf.pages[0]
+        font = pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+            BaseFont=pikepdf.Name.Helvetica))
+        page.add_resource(font, pikepdf.Name.Font, pikepdf.Name.F9)
+        page.contents_add(pdf.make_stream(b"BT /F9 12 Tf 72 72 Td (Hej) Tj ET"))
+
+    report = preflight(edited(good_print.read_bytes(), add_helvetica), "print")
+    assert failed(report) == ["fonts"]
+    assert result(report, "fonts").detail == "1 of 4 fonts: Helvetica (not embedded, not subset)"
+
+
+def test_a4_pages_fail_trim_box():
+    css = PRINT_CSS.replace("size: A5", "size: A4")
+    report = preflight(print_pdf(sections(4), css), "print")
+    assert failed(report) == ["trim box"]
+    assert result(report, "trim box").detail == (
+        "pages 1–4: 210.0 × 297.0 mm; expected 148.0 × 210.0 mm")
+    # the same PDF is right for an A4 product
+    assert preflight(print_pdf(sections(4), css), "print", trim_mm=(210, 297)).passed
+
+
+def test_27_pages_fail_pages():
+    report = preflight(print_pdf(sections(27)), "print")
+    assert failed(report) == ["pages"]
+    assert result(report, "pages").detail == "27 pages, not a multiple of 4 (saddle stitch)"
+
+
+def test_no_bleed_fails_bleed_box():
+    css = PRINT_CSS.replace("bleed: 3mm; ", "")
+    # as WeasyPrint writes it: TrimBox, BleedBox and MediaBox all the same
+    report = preflight(print_pdf(sections(4), css, bleed_box=False), "print")
+    assert failed(report) == ["bleed box"]
+    assert result(report, "bleed box").detail.startswith("pages 1–4: 0.0 mm; expected 3.0 mm")
+
+
+def test_bleed_box_beyond_the_media_box_fails(good_print):
+    def crop_to_trim(pdf):
+        for page in pdf.pages:
+            page.obj.MediaBox = page.obj.TrimBox
+
+    report = preflight(edited(good_print.read_bytes(), crop_to_trim), "print")
+    assert "bleed box" in failed(report)
+    assert "pages 1–4: BleedBox reaches beyond the MediaBox" in result(report, "bleed box").detail
+
+
+def test_plain_pdf_fails_output_intent_pdfx_and_trapped():
+    css = PRINT_CSS.removeprefix(CMYK_PROFILE_CSS)
+    report = preflight(render(sections(4), css), "print")
+    assert failed(report) == ["output intent", "PDF/X", "trapped"]
+    assert result(report, "output intent").detail == "no /OutputIntents in the document catalog"
+    assert result(report, "PDF/X").detail == "no GTS_PDFXVersion in the XMP metadata or Info"
+    assert result(report, "trapped").detail == "no /Trapped in the Info dictionary"
+
+
+def test_output_intent_needs_a_registry_name_and_trapped_a_value(good_print):
+    def undo(pdf):
+        del pdf.Root.OutputIntents[0].RegistryName
+        pdf.docinfo.Trapped = pikepdf.Name.Unknown
+
+    report = preflight(edited(good_print.read_bytes(), undo), "print")
+    assert failed(report) == ["output intent", "trapped"]
+    assert result(report, "output intent").detail == "GTS_PDFX FOGRA39: no /RegistryName"
+    assert result(report, "trapped").detail == (
+        "Info /Trapped is /Unknown; it must be /True or /False")
+
+
+# --- the screen PDF -----------------------------------------------------------------
+
+SCREEN_BODY = ("<h1>Sammen om Kerneopgaven</h1><h2>Formål</h2><p>Tekst med <b>fed</b>.</p>"
+               "<ul><li>Et punkt</li></ul><h2>Roller</h2><p class=band>Mere tekst.</p>")
+
+
+@pytest.fixture(scope="module")
+def good_screen(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("preflight") / "screen.pdf"
+    path.write_bytes(screen_pdf(SCREEN_BODY))
+    return path
+
+
+def test_good_screen_pdf_passes_every_screen_check(good_screen):
+    report = preflight(good_screen, "screen")
+    assert [r.name for r in report.results] == SCREEN_CHECKS
+    assert report.passed, report.format()
+    assert result(report, "pages").detail == "1 page"
+    assert result(report, "page size").detail == (
+        "148.0 × 210.0 mm on the only page, no bleed")
+    assert result(report, "fonts").detail == "2 fonts, all embedded and subset"
+    assert "DeviceRGB" in result(report, "colour").detail
+    assert "sRGB (RGB ICC" in result(report, "output intent").detail
+    tagged = result(report, "tagged").detail
+    assert re.match(r"structure tree with \d+ elements \(Document 1, H1 1, ", tagged), tagged
+    assert "H2 2" in tagged and "L 1" in tagged and tagged.endswith(", PDF/UA-1")
+    assert result(report, "language").detail == "da"
+    assert result(report, "title").detail == "“Sammen om Kerneopgaven”, shown as the window title"
+    assert result(report, "outline").detail == "3 entries"  # h1 with two h2 inside
+
+
+def test_print_pdf_is_not_a_screen_pdf_and_back(good_print, good_screen):
+    as_screen = preflight(good_print, "screen")
+    assert set(failed(as_screen)) == {"page size", "colour", "output intent", "tagged", "title"}
+    assert "MediaBox 154.0 × 216.0 mm" in result(as_screen, "page size").detail
+    as_print = preflight(good_screen, "print")
+    # the screen page is A5, so its TrimBox (WeasyPrint writes one) is right
+    assert set(failed(as_print)) == {"pages", "bleed box", "colour", "output intent",
+                                     "PDF/X", "trapped"}
+
+
+def test_untagged_screen_pdf_fails_tagged():
+    report = preflight(screen_pdf(SCREEN_BODY, pdf_variant=None), "screen")
+    assert "tagged" in failed(report)
+    detail = result(report, "tagged").detail
+    assert "not marked as tagged" in detail and "no structure tree" in detail
+    assert "pdfuaid:part 1" in detail
+    # WeasyPrint sets DisplayDocTitle only for PDF/UA; nothing else is missing
+    assert set(failed(report)) == {"tagged", "title"}
+
+
+def test_cmyk_colour_in_screen_pdf_fails_colour():
+    body = SCREEN_BODY + '<p style="color: device-cmyk(0 1 0 0)">Magenta</p>'
+    report = preflight(screen_pdf(body), "screen")
+    assert failed(report) == ["colour"]
+    assert "page 1: fill colour space DeviceCMYK (cs) in page content" in result(
+        report, "colour").detail
+
+
+def test_missing_language_fails_language():
+    report = preflight(screen_pdf(SCREEN_BODY, lang=None), "screen")
+    assert failed(report) == ["language"]
+    assert result(report, "language").detail == "no /Lang in the document catalog"
+
+
+def test_missing_title_and_outline_fail(good_screen):
+    def strip(pdf):
+        del pdf.docinfo.Title
+        del pdf.Root.Outlines
+        with pdf.open_metadata() as meta:
+            del meta["dc:title"]
+
+    report = preflight(edited(good_screen.read_bytes(), strip), "screen")
+    assert failed(report) == ["title", "outline"]
+    assert result(report, "outline").detail == "no outline (bookmarks)"
+
+
+# --- input and the report -------------------------------------------------------------
+
+
+def test_a_file_that_is_not_a_pdf_is_an_input_error(tmp_path):
+    path = tmp_path / "notes.pdf"
+    path.write_text("Dette er ikke en PDF.\n")
+    with pytest.raises(InputError) as info:
+        preflight(path, "print")
+    assert str(path) in info.value.message
+    assert "not a PDF" in info.value.message
+    assert "Traceback" not in info.value.report()
+
+
+def test_a_missing_file_is_an_input_error(tmp_path):
+    path = tmp_path / "missing.pdf"
+    with pytest.raises(InputError, match=r"missing\.pdf: cannot read the file"):
+        preflight(path, "print")
+
+
+def test_bytes_that_are_not_a_pdf_are_an_input_error():
+    with pytest.raises(InputError, match="the PDF: not a PDF"):
+        preflight(b"<html></html>", "screen")
+
+
+def test_unknown_variant_is_an_input_error(good_print):
+    assert VARIANTS == ("print", "screen")
+    with pytest.raises(InputError, match="unknown variant 'web'"):
+        preflight(good_print, "web")
+
+
+def test_format_is_one_aligned_line_per_check(good_print):
+    report = preflight(good_print, "screen")
+    lines = report.format().splitlines()
+    assert len(lines) == len(report.results)
+    width = max(len(name) for name in SCREEN_CHECKS) + 2
+    for line, check in zip(lines, report.results, strict=True):
+        status = "PASS" if check.passed else "FAIL"
+        assert line == f"{status}  {check.name.ljust(width)}{check.detail}"
+    assert "\x1b" not in report.format()
+    assert lines[0] == "PASS  pages          4 pages"
+    assert lines[1].startswith("FAIL  page size      ")
+
+
+def test_report_passed_and_failures():
+    ok = CheckResult("pages", True, "4 pages")
+    bad = CheckResult("colour", False, "RGB")
+    assert Report("print", (ok,)).passed
+    report = Report("print", (ok, bad))
+    assert not report.passed
+    assert report.failures == (bad,)
