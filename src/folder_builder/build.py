@@ -18,18 +18,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from .content import icc_problem, load_content
-from .errors import InputError, PreflightError, Problem
-from .model import Content, PrintSettings
+from .content import (
+    department_files,
+    find_department,
+    icc_problem,
+    load_content,
+    load_department,
+)
+from .errors import ContentError, InputError, PreflightError, Problem
+from .logos import logo_source
+from .model import Content, Department, PrintSettings, Role
 from .output import write_atomic
 from .paths import BUNDLED_CONTENT, BUNDLED_FONTS, DEFAULT_PROFILE
 from .render import render_html, validate_layouts
 from .templates import STYLESHEET, environment, find_file, layout_dirs
 
 if TYPE_CHECKING:
-    import jinja2
-    from weasyprint.text.fonts import FontConfiguration
-
     from .finish import PrintFinish
 
 log = logging.getLogger("folder_builder")
@@ -66,13 +70,25 @@ class BuildOptions:
     marks: bool | None = None
     #: The print shop's CMYK profile; overrides print.yaml.
     icc: Path | None = None
+    #: For a leaflet: the role (id or display name) and the department (id or name).
+    role: str | None = None
+    department: str | None = None
 
-    def target(self, variant: str) -> Path:
-        if self.output is None:
-            return Path("build") / f"{self.product}-{variant}.pdf"
-        if len(self.variants) == 1:
-            return self.output
-        return self.output.with_name(f"{self.output.stem}-{variant}{self.output.suffix}")
+    def target(self, variant: str, role: Role | None = None,
+               department: Department | None = None) -> Path:
+        if self.output is not None:
+            if len(self.variants) == 1:
+                return self.output
+            return self.output.with_name(f"{self.output.stem}-{variant}{self.output.suffix}")
+        if role is not None:
+            return Path("build") / "leaflets" / leaflet_name(role, department, variant)
+        return Path("build") / f"{self.product}-{variant}.pdf"
+
+
+def leaflet_name(role: Role, department: Department | None, variant: str) -> str:
+    """build/leaflets/ROLE[--DEPARTMENT]-VARIANT.pdf"""
+    middle = f"--{department.id}" if department else ""
+    return f"{role.id}{middle}-{variant}.pdf"
 
 
 @dataclass(frozen=True)
@@ -95,91 +111,139 @@ def _step(name: str, fn: Callable[..., T], *args: object, **kwargs: object) -> T
 
 
 def validate(options: BuildOptions) -> Content:
-    """Load and validate content and layouts without laying anything out."""
+    """Load and validate content, departments and layouts without laying anything out."""
     content = _step("load", load_content, options.content)
     env = environment(layout_dirs(options.layouts))
     _step("validate", validate_layouts, content, env)
+    problems = []
+    for path in department_files(content):
+        try:
+            load_department(path, content)
+        except ContentError as exc:
+            problems += exc.problems
+    if problems:
+        raise ContentError(problems)
     return content
 
 
 def build(options: BuildOptions) -> list[BuildResult]:
-    """Build every requested variant of one product; raise a FolderBuilderError on any
-    problem. Variants already written stay written if a later one fails."""
-    from weasyprint.text.fonts import FontConfiguration
-
-    for name in options.variants:
-        if name not in _BY_NAME:
-            raise InputError(f"unknown variant '{name}'; choose from {', '.join(VARIANTS)}")
-    content = _step("load", load_content, options.content)
-    dirs = layout_dirs(options.layouts)
-    env = environment(dirs)
-    _step("validate", validate_layouts, content, env)
-    profile = _output_profile(content, options)
-    # Fonts are loaded once per build, so the files the first variant's fetcher
-    # served are the project fonts every variant may embed.
-    font_config = FontConfiguration()
-    served_fonts: dict[str, str] = {}
+    """Build every requested variant of one product (the folder, or a leaflet for
+    options.role); raise a FolderBuilderError on any problem. Variants already
+    written stay written if a later one fails."""
+    builder = Builder(options)
+    role = builder.leaflet_role(options.role) if options.role else None
+    department = builder.department(options.department) if options.department else None
+    product = "leaflet" if role and options.product == "folder" else options.product
     return [
-        _build_variant(content, env, dirs, _BY_NAME[name], options, profile, font_config,
-                       served_fonts)
+        builder.make(name, product=product, role=role, department=department,
+                     target=options.target(name, role, department))
         for name in options.variants
     ]
 
 
-def _build_variant(
-    content: Content,
-    env: jinja2.Environment,
-    dirs: tuple[Path, ...],
-    variant: Variant,
-    options: BuildOptions,
-    profile: Path,
-    font_config: FontConfiguration,
-    served_fonts: dict[str, str],
-) -> BuildResult:
-    from .checks import check_fit, check_fonts
-    from .finish import finish
-    from .layout import export_pdf, lay_out
-    from .preflight import preflight
+class Builder:
+    """What every PDF of a build or a batch shares, loaded once: the validated
+    content, the templates, the output profile and WeasyPrint's fonts."""
 
-    log.info("variant   %s", variant.name)
-    settings = content.print_settings
-    is_print = variant is PRINT
-    date = _build_date(content)
-    html, sections = _step("render", render_html, content, options.product, env,
-                           variant=variant.name, profile=profile, build_date=date)
-    document, fetcher = _step(
-        "layout", lay_out, html,
-        base_url=content.root,
-        stylesheets=[FONTS_STYLESHEET, find_file(dirs, STYLESHEET)],
-        roots=(content.root, *dirs, BUNDLED_FONTS, profile.parent),
-        media_type=variant.media_type,
-        extra_css=_print_css(settings.bleed_mm, profile) if is_print else "",
-        font_config=font_config,
-    )
-    landed = _step("check", check_fit, document, sections)
-    # Everything that decides the bytes, so that identifiers are stable across builds.
-    identity = hashlib.sha256(
-        "\0".join([html, variant.name, str(settings), profile.name]).encode()
-    ).hexdigest()
-    pdf = _step("export", export_pdf, document, pdf_variant=variant.pdf_variant,
-                output_intent=variant.output_intent, pdf_identifier=identity[:32].encode())
-    served_fonts.update(fetcher.served)
-    check_fonts(document, served_fonts)
-    pdf = _step("finish", finish, pdf, identity=identity,
-                print_finish=_print_finish(settings, options, profile) if is_print else None)
-    report = _step("preflight", preflight, pdf, variant.name, bleed_mm=settings.bleed_mm)
-    if not report.passed:
-        raise PreflightError(
-            f"the {variant.name} PDF fails its preflight; it was not written:",
-            [Problem(f"{r.name}: {r.detail}") for r in report.failures])
-    path = _step("write", write_atomic, options.target(variant.name), pdf)
-    return BuildResult(
-        path=path,
-        pages=len(document.pages),
-        variant=variant.name,
-        landings={key: (land.first, land.last) for key, land in landed.items()},
-        report=report.format(),
-    )
+    def __init__(self, options: BuildOptions) -> None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        for name in options.variants:
+            if name not in _BY_NAME:
+                raise InputError(f"unknown variant '{name}'; choose from {', '.join(VARIANTS)}")
+        self.options = options
+        self.content = _step("load", load_content, options.content)
+        self.dirs = layout_dirs(options.layouts)
+        self.env = environment(self.dirs)
+        _step("validate", validate_layouts, self.content, self.env)
+        self.profile = _output_profile(self.content, options)
+        self.font_config = FontConfiguration()
+        # Fonts load once per FontConfiguration, so the files the first PDF's fetcher
+        # served are the project fonts every later PDF may embed.
+        self.served_fonts: dict[str, str] = {}
+
+    def role(self, wanted: str) -> Role:
+        """A role by its id or its display name."""
+        for role in self.content.roles:
+            if wanted in (role.id, role.name) or wanted.casefold() == role.name.casefold():
+                return role
+        known = ", ".join(r.id for r in self.content.roles)
+        raise InputError(f"no role '{wanted}' in roles.yaml (known: {known})")
+
+    def leaflet_role(self, wanted: str) -> Role:
+        """A role a leaflet can be made for: not the shared one, which every leaflet has."""
+        role = self.role(wanted)
+        if role.shared:
+            others = ", ".join(r.id for r in self.content.roles if not r.shared)
+            raise InputError(f"'{role.id}' is shared by every role and is in every leaflet; "
+                             f"make a leaflet for one of: {others}")
+        return role
+
+    def department(self, wanted: str) -> Department:
+        return load_department(find_department(self.content, wanted), self.content)
+
+    def make(self, variant_name: str, *, product: str, target: Path,
+             role: Role | None = None, department: Department | None = None) -> BuildResult:
+        """Render, lay out, check, finish, preflight and write one PDF."""
+        from .checks import check_fit, check_fonts, missing_pages
+        from .finish import finish
+        from .layout import export_pdf, lay_out
+        from .preflight import preflight
+
+        variant = _BY_NAME[variant_name]
+        log.info("variant   %s", variant.name)
+        content, settings, profile = self.content, self.content.print_settings, self.profile
+        is_print = variant is PRINT
+        logo = logo_source(department.logo, variant.name, profile) \
+            if department and department.logo else None
+
+        def render_and_lay_out(extra_pages: int):
+            html, sections = _step(
+                "render", render_html, content, product, self.env, variant=variant.name,
+                profile=profile, build_date=_build_date(content), role=role,
+                department=department, logo=logo, extra_pages=extra_pages)
+            document, fetcher = _step(
+                "layout", lay_out, html,
+                base_url=content.root,
+                stylesheets=[FONTS_STYLESHEET, find_file(self.dirs, STYLESHEET)],
+                roots=(content.root, *self.dirs, BUNDLED_FONTS, profile.parent),
+                media_type=variant.media_type,
+                extra_css=_print_css(settings.bleed_mm, profile) if is_print else "",
+                font_config=self.font_config,
+            )
+            return html, sections, document, fetcher
+
+        html, sections, document, fetcher = render_and_lay_out(0)
+        short = missing_pages(document)
+        if short and any(sec.spec.pad for sec in sections):
+            # A section planned with "pad: true" takes the pages up to whole sheets.
+            html, sections, document, fetcher = render_and_lay_out(short)
+        landed = _step("check", check_fit, document, sections)
+        # Everything that decides the bytes, so that identifiers are stable across builds.
+        identity = hashlib.sha256(
+            "\0".join([html, variant.name, str(settings), profile.name]).encode()
+        ).hexdigest()
+        pdf = _step("export", export_pdf, document, pdf_variant=variant.pdf_variant,
+                    output_intent=variant.output_intent,
+                    pdf_identifier=identity[:32].encode())
+        self.served_fonts.update(fetcher.served)
+        check_fonts(document, self.served_fonts)
+        pdf = _step("finish", finish, pdf, identity=identity,
+                    print_finish=_print_finish(settings, self.options, profile)
+                    if is_print else None)
+        report = _step("preflight", preflight, pdf, variant.name, bleed_mm=settings.bleed_mm)
+        if not report.passed:
+            raise PreflightError(
+                f"the {variant.name} PDF fails its preflight; it was not written:",
+                [Problem(f"{r.name}: {r.detail}") for r in report.failures])
+        path = _step("write", write_atomic, target, pdf)
+        return BuildResult(
+            path=path,
+            pages=len(document.pages),
+            variant=variant.name,
+            landings={key: (land.first, land.last) for key, land in landed.items()},
+            report=report.format(),
+        )
 
 
 def _output_profile(content: Content, options: BuildOptions) -> Path:

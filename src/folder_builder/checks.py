@@ -52,9 +52,12 @@ def landings(document: Document, secs: Iterable[Section]) -> dict[str, Landing]:
     return out
 
 
-def check_fit(document: Document, secs: tuple[Section, ...]) -> dict[str, Landing]:
-    """Fail if a section takes more pages than planned, starts on the wrong side,
-    or the page count is not a whole number of sheets. Return where sections landed."""
+def check_fit(
+    document: Document, secs: tuple[Section, ...], *, pad_allowed: bool = False
+) -> dict[str, Landing]:
+    """Fail if a section takes more pages than planned (unless it may grow), starts on
+    the wrong side, or the page count is not a whole number of sheets (unless the
+    caller will pad it). Return where sections landed."""
     landed = landings(document, secs)
     problems: list[Problem] = []
     for sec in secs:
@@ -64,7 +67,7 @@ def check_fit(document: Document, secs: tuple[Section, ...]) -> dict[str, Landin
             raise LayoutError(f"section '{sec.id}' is missing from the layout; does its "
                               "template keep the section wrapper from product.html.j2?")
         name = f"'{sec.id}' ({sec.title})" if sec.title else f"'{sec.id}'"
-        if land.count > sec.pages:
+        if land.count > sec.pages and not spec.grow:
             problems.append(Problem(
                 f"section {name} takes {land.count} pages "
                 f"({land.first}–{land.last}) but the plan gives it {sec.pages}; shorten its "
@@ -76,7 +79,7 @@ def check_fit(document: Document, secs: tuple[Section, ...]) -> dict[str, Landin
                 f"section '{sec.id}' should start on a {sec.start} page but starts on page "
                 f"{land.first}", spec.source.path, spec.source.line, "start"))
     total = len(document.pages)
-    if total % PAGES_PER_SHEET:
+    if total % PAGES_PER_SHEET and not pad_allowed:
         problems.append(Problem(
             f"the product has {total} pages; a saddle-stitched booklet needs a multiple of "
             f"{PAGES_PER_SHEET} — adjust the page plan"))
@@ -104,3 +107,8 @@ def check_fonts(document: Document, served: dict[str, str]) -> None:
             [Problem(f"'{family}' came from this machine; a character is missing from the "
                      "project's fonts, or a font-family has no @font-face rule")
              for family in foreign])
+
+
+def missing_pages(document: Document) -> int:
+    """How many pages short of a whole number of sheets the document is."""
+    return -len(document.pages) % PAGES_PER_SHEET

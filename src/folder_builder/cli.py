@@ -55,6 +55,44 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--icc", type=Path, metavar="FILE",
                            help="the print shop's CMYK ICC profile, embedded as the output "
                            "intent (default: print.yaml's, else the bundled FOGRA39)")
+    leaflet_cmd = commands.add_parser(
+        "leaflet", help="build the leaflet for one role, optionally for one department",
+        description="Build an A5 leaflet for one role (8 pages, or more in whole sheets of "
+        "four when the content needs it): the role's statements, the shared statements, the "
+        "model, the role's neighbours in the chain and a page for reflection; with "
+        "--department, the department's name, logo, introduction, notes and questions.")
+    common(leaflet_cmd)
+    leaflet_cmd.add_argument("--role", required=True, metavar="ROLE",
+                             help="role id (e.g. leder-af-medarbejder) or display name")
+    leaflet_cmd.add_argument("--department", metavar="DEPT",
+                             help="department file name in content/departments/ (without "
+                             ".yaml) or the department's name")
+    leaflet_cmd.add_argument("-o", "--output", type=Path, metavar="FILE",
+                             help="PDF to write (default: build/leaflets/ROLE[--DEPT]-"
+                             "VARIANT.pdf)")
+    leaflet_cmd.add_argument("--variant", choices=(*VARIANTS, "all"), default="print",
+                             help="which PDF to make (default: print)")
+    leaflet_cmd.add_argument("--no-marks", dest="marks", action="store_false", default=None,
+                             help="leave out the crop marks of the print PDF")
+    batch_cmd = commands.add_parser(
+        "batch", help="build many leaflets at once, in parallel",
+        description="Build the leaflet of every requested role for every requested "
+        "department, and each role without a department, into build/leaflets/ (or --output-dir), "
+        "in parallel. One failing leaflet does not stop the others; the failures are listed "
+        "at the end and the exit code is 1 if there were any.")
+    common(batch_cmd)
+    batch_cmd.add_argument("--roles", nargs="+", metavar="ROLE",
+                           help="roles to build (default: every role that is not shared)")
+    batch_cmd.add_argument("--departments", nargs="+", metavar="DEPT",
+                           help="departments to build for (default: all in content/departments/)")
+    batch_cmd.add_argument("--no-plain", dest="plain", action="store_false",
+                           help="skip the leaflets without a department")
+    batch_cmd.add_argument("--jobs", "-j", type=int, metavar="N",
+                           help="worker processes (default: one per CPU core)")
+    batch_cmd.add_argument("--variant", choices=(*VARIANTS, "all"), default="print",
+                           help="which PDFs to make (default: print)")
+    batch_cmd.add_argument("--output-dir", type=Path, metavar="DIR",
+                           help="where to write (default: build/leaflets)")
     check_cmd = commands.add_parser(
         "check", help="preflight a PDF",
         description="Check any PDF for print (PDF/X, CMYK only, trim and bleed boxes, fonts "
@@ -102,8 +140,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"plans: {', '.join(content.plans)}")
             return EXIT_OK
         variants = VARIANTS if args.variant == "all" else (args.variant,)
+        if args.command == "batch":
+            from .batch import run_batch
+
+            outcome = run_batch(replace(options, variants=variants), roles=args.roles,
+                                departments=args.departments, plain=args.plain,
+                                jobs=args.jobs, output_dir=args.output_dir)
+            return EXIT_OK if outcome.ok else EXIT_FAILED
         options = replace(options, output=args.output, variants=variants, marks=args.marks,
-                          icc=args.icc)
+                          icc=getattr(args, "icc", None), role=getattr(args, "role", None),
+                          department=getattr(args, "department", None))
         for result in build(options):
             print(f"wrote {result.path} ({result.pages} pages, {result.variant}, "
                   "preflight passed)")

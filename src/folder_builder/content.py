@@ -12,17 +12,21 @@ import difflib
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from . import richtext
-from .errors import ContentError, Problem
+from .errors import ContentError, InputError, Problem
 from .model import (
+    CHOSEN_ROLE,
     EACH,
     STARTS,
     Colour,
     Content,
+    Department,
     Foreword,
     Guide,
+    Leaflet,
     Perspective,
     PrintSettings,
     Publication,
@@ -220,7 +224,10 @@ def load_content(root: Path) -> Content:
     guide = _guide(_File(root / "guide.yaml", problems, ids))
     synthesis = _synthesis(_File(root / "synthesis.yaml", problems, ids))
     print_settings = _print_settings(_File(root / "print.yaml", problems))
-    if problems or None in (publication, foreword, guide, synthesis, print_settings):
+    leaflet = _leaflet(_File(root / "leaflet.yaml", problems, ids))
+    if problems or None in (publication, foreword, guide, synthesis, print_settings) or (
+        leaflet is False
+    ):
         raise ContentError(_sorted(problems))
     return Content(
         root=root,
@@ -233,6 +240,7 @@ def load_content(root: Path) -> Content:
         synthesis=synthesis,
         plans=plans,
         print_settings=print_settings,
+        leaflet=leaflet,
     )
 
 
@@ -284,6 +292,108 @@ def _iso_date(text: str) -> bool:
     except ValueError:
         return False
     return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text))
+
+
+def _leaflet(f: _File) -> Leaflet | bool | None:
+    """leaflet.yaml is optional; without it there are no leaflets. False: invalid."""
+    if not f.path.exists():
+        return None
+    node = f.load()
+    if node is None:
+        return False
+    f.fields(node, "", ["synthesis_brief", "full_folder"])
+    brief, full = f.rich(node, "synthesis_brief", ""), f.rich(node, "full_folder", "")
+    if not brief or not full:
+        return False
+    return Leaflet(brief, full)
+
+
+DEPARTMENTS = "departments"
+LOGO_TYPES = (".svg", ".png")
+
+
+def department_files(content: Content) -> list[Path]:
+    """The department files of a content folder, in name order."""
+    folder = content.root / DEPARTMENTS
+    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def find_department(content: Content, wanted: str) -> Path:
+    """A department file by its id (file name) or by the name written in it."""
+    files = department_files(content)
+    for path in files:
+        if path.stem == wanted or path.name == wanted:
+            return path
+    for path in files:
+        data, _ = load_yaml(path)
+        if isinstance(data, dict) and str(data.get("name", "")).casefold() == wanted.casefold():
+            return path
+    known = ", ".join(p.stem for p in files) or "none"
+    raise InputError(f"no department '{wanted}' in {content.root / DEPARTMENTS} (known: {known})")
+
+
+def load_department(path: Path, content: Content) -> Department:
+    """Load and check one department file against the content; raise ContentError."""
+    problems: list[Problem] = []
+    leaflet_ids = {spec.id for spec in content.plans.get("leaflet", ())}
+    f = _File(path, problems, leaflet_ids)
+    node = f.load()
+    if node is None:
+        raise ContentError(problems)
+    f.fields(node, "", ["name"], ["logo", "introduction", "notes", "questions", "contact"])
+    name = f.text(node, "name", "")
+    contact = f.text(node, "contact", "", required=False)
+    introduction = f.rich(node, "introduction", "", required=False)
+    logo = None
+    if node.get("logo") is not None:
+        value = f.text(node, "logo", "")
+        if value is not None:
+            logo = (path.parent / value).resolve()
+            problem = _logo_problem(logo, content.root.resolve())
+            if problem:
+                f.error(problem, node.key_lines["logo"], "logo")
+                logo = None
+    notes: dict[str, str] = {}
+    if node.get("notes") is not None:
+        notes_node = f.mapping(node["notes"], "notes", node.key_lines["notes"])
+        known = ([s.id for s in content.statements] + [p.id for p in content.perspectives]
+                 + [r.id for r in content.roles])
+        for key in notes_node or {}:
+            line = notes_node.key_lines[key]
+            if str(key) not in known:
+                guess = difflib.get_close_matches(str(key), known, n=1)
+                hint = f" (did you mean '{guess[0]}'?)" if guess else ""
+                f.error(f"unknown statement, role or perspective '{key}'{hint}; notes are "
+                        "given by the id of a statement, a perspective or a role", line,
+                        f"notes.{key}")
+                continue
+            text = f.text(notes_node, key, "notes")
+            if text is not None:
+                notes[str(key)] = text
+    questions: list[str] = []
+    if node.get("questions") is not None:
+        seq = f.sequence(node["questions"], "questions", node.key_lines["questions"])
+        for index, (item, line) in enumerate(
+                zip(seq or [], seq.item_lines if seq else [], strict=True), 1):
+            if not isinstance(item, str | int | float) or isinstance(item, bool) or \
+                    not str(item).strip():
+                f.error("expected a question as text", line, f"questions[{index}]")
+                continue
+            questions.append(" ".join(str(item).split()))
+    if problems or name is None:
+        raise ContentError(_sorted(problems))
+    return Department(path.stem, name, logo, introduction, MappingProxyType(notes),
+                      tuple(questions), contact, f.source(1))
+
+
+def _logo_problem(path: Path, root: Path) -> str | None:
+    if path.suffix.lower() not in LOGO_TYPES:
+        return f"a logo must be an SVG or PNG file, not '{path.name}'"
+    if not path.is_relative_to(root):
+        return f"the logo must be inside the content folder ({root})"
+    if not path.is_file():
+        return f"no such file: {path}"
+    return None
 
 
 def _print_settings(f: _File) -> PrintSettings | None:
@@ -581,7 +691,14 @@ def _plans(
                 continue
             label = f"{product}[{inode.get('id', index)}]"
             f.fields(inode, label, ["id", "layout", "pages"],
-                     ["start", "title", "role", "each", "items"])
+                     ["start", "title", "role", "each", "items", "grow", "pad"])
+            flags = {}
+            for flag in ("grow", "pad"):
+                flags[flag] = inode.get(flag, False)
+                if not isinstance(flags[flag], bool):
+                    f.error("expected yes/no (true or false)", inode.key_lines[flag],
+                            f"{label}.{flag}")
+                    flags[flag] = False
             sid, layout = f.ident(inode, "id", label), f.ident(inode, "layout", label)
             title = f.text(inode, "title", label, required=False)
             pages = inode.get("pages")
@@ -595,8 +712,12 @@ def _plans(
                 f.error(f"expected one of: {', '.join(STARTS)}", inode.key_lines["start"],
                         f"{label}.start")
                 start = None
-            role = f.ident(inode, "role", label) if "role" in inode else None
-            if role is not None and role_ids and role not in role_ids:
+            role = None
+            if inode.get("role") == CHOSEN_ROLE:
+                role = CHOSEN_ROLE
+            elif "role" in inode:
+                role = f.ident(inode, "role", label)
+            if role not in (None, CHOSEN_ROLE) and role_ids and role not in role_ids:
                 f.error(_unknown("role", role, role_ids), inode.key_lines["role"], f"{label}.role")
                 role = None
             each = inode.get("each")
@@ -625,7 +746,7 @@ def _plans(
                 continue
             seen[sid] = line
             specs.append(SectionSpec(sid, layout, pages, start, title, role, each, chosen,
-                                     f.source(line)))
+                                     f.source(line), **flags))
         plans[str(product)] = tuple(specs)
     if not plans:
         f.error("no product is planned; add e.g. 'folder:' with its sections", 1)

@@ -124,10 +124,16 @@ def lay_out(
         css = [wp.CSS(filename=str(path), **shared) for path in stylesheets]
         if extra_css:
             css.append(wp.CSS(string=extra_css, **shared))
-        document = wp.HTML(
-            string=html, base_url=str(base_url) + "/", url_fetcher=fetcher,
-            media_type=media_type,
-        ).render(font_config=font_config, color_profiles=profiles, stylesheets=css)
+        try:
+            document = wp.HTML(
+                string=html, base_url=str(base_url) + "/", url_fetcher=fetcher,
+                media_type=media_type,
+            ).render(font_config=font_config, color_profiles=profiles, stylesheets=css)
+        except Exception as exc:  # WeasyPrint's own failures, e.g. an internal assertion
+            raise LayoutError(
+                "WeasyPrint could not lay out the pages; the layouts use a combination it "
+                f"cannot handle ({type(exc).__name__}: {exc or 'no message'}). Run with --debug "
+                "to see where.", [Problem(m) for m in collected.messages]) from exc
     _fail_on(collected.messages, fetcher.refused)
     return document, fetcher
 

@@ -196,6 +196,37 @@ class SectionSpec:
     each: str | None
     items: tuple[str, ...] | None
     source: Source = field(compare=False)
+    #: The section may take more pages than planned (the product then grows).
+    grow: bool = False
+    #: The section takes the blank pages that make the total a multiple of four.
+    pad: bool = False
+
+
+#: In a plan, ``role: "*"`` stands for the role a leaflet is made for.
+CHOSEN_ROLE = "*"
+
+
+@dataclass(frozen=True)
+class Leaflet:
+    """Words the leaflet needs that the folder has none of (leaflet.yaml)."""
+
+    synthesis_brief: RichText
+    full_folder: RichText
+
+
+@dataclass(frozen=True)
+class Department:
+    """A department's own leaflet material (departments/<id>.yaml)."""
+
+    id: str
+    name: str
+    logo: Path | None
+    introduction: RichText
+    #: statement, perspective or role id -> the department's note on it
+    notes: Mapping[str, str]
+    questions: tuple[str, ...]
+    contact: str | None
+    source: Source = field(compare=False)
 
 
 @dataclass(frozen=True)
@@ -212,6 +243,7 @@ class Content:
     synthesis: Synthesis
     plans: Mapping[str, tuple[SectionSpec, ...]]
     print_settings: PrintSettings = PrintSettings()
+    leaflet: Leaflet | None = None
     _by_cell: Mapping[tuple[str, str], tuple[Statement, ...]] = field(
         init=False, repr=False, compare=False
     )

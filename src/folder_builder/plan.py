@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import InputError
-from .model import Content, Perspective, Role, SectionSpec
+from .model import CHOSEN_ROLE, Content, Perspective, Role, SectionSpec
 
 
 @dataclass(frozen=True)
@@ -42,19 +42,33 @@ class Section:
         return f"section-{self.id}-end"
 
 
-def sections(content: Content, product: str) -> tuple[Section, ...]:
-    """The concrete sections of ``product``, in print order."""
+def sections(
+    content: Content,
+    product: str,
+    role: Role | None = None,
+    extra_pages: int = 0,
+) -> tuple[Section, ...]:
+    """The concrete sections of ``product``, in print order.
+
+    ``role`` is the role a leaflet is made for (``role: "*"`` in the plan);
+    ``extra_pages`` go to the section planned with ``pad: true``.
+    """
     try:
         specs = content.plans[product]
     except KeyError:
         known = ", ".join(content.plans) or "none"
         raise InputError(f"no page plan for '{product}' in plan.yaml (planned: {known})") from None
+    if role is None and any(spec.role == CHOSEN_ROLE for spec in specs):
+        raise InputError(f"a {product} is made for one role: name it with --role")
     out: list[Section] = []
     for spec in specs:
         if spec.each is None:
-            role = content.role(spec.role) if spec.role else None
-            title = spec.title or (role.title if role else None)
-            out.append(Section(spec.id, spec.layout, title, spec.pages, spec.start, spec, role))
+            chosen = role if spec.role == CHOSEN_ROLE else None
+            section_role = chosen or (content.role(spec.role) if spec.role else None)
+            title = spec.title or (section_role.title if section_role else None)
+            pages = spec.pages + (extra_pages if spec.pad else 0)
+            out.append(Section(spec.id, spec.layout, title, pages, spec.start, spec,
+                               section_role))
             continue
         members: list[Role] | list[Perspective]
         if spec.each == "role":

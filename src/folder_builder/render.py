@@ -10,7 +10,7 @@ import jinja2
 from . import diagram
 from .colour import PAPER, css_function
 from .errors import ContentError, LayoutError, Problem
-from .model import Content
+from .model import Content, Department, Role
 from .paths import DEFAULT_PROFILE
 from .plan import Section, planned_ranges, sections
 from .templates import PRODUCT_TEMPLATE, section_template
@@ -53,12 +53,18 @@ def render_html(
     variant: str = "print",
     profile: Path = DEFAULT_PROFILE,
     build_date: str | None = None,
+    role: Role | None = None,
+    department: Department | None = None,
+    logo: str | None = None,
+    extra_pages: int = 0,
 ) -> tuple[str, tuple[Section, ...]]:
     """The HTML of ``product`` in ``variant`` and the concrete sections it is made of.
 
-    ``profile`` is the CMYK profile the screen variant converts colours through.
+    ``profile`` is the CMYK profile the screen variant converts colours through;
+    ``role`` and ``department`` are what a leaflet is made for, ``logo`` the
+    department logo's source for this variant.
     """
-    secs = sections(content, product)
+    secs = sections(content, product, role, extra_pages)
     context = {
         "content": content,
         "publication": content.publication,
@@ -70,6 +76,10 @@ def render_html(
         "colour": css_function(variant, profile),
         "paper": PAPER,
         "build_date": build_date or f"{content.publication.date}T00:00:00Z",
+        "subject": role,
+        "department": department,
+        "logo": logo,
+        "leaflet": content.leaflet,
     }
     try:
         html = env.get_template(PRODUCT_TEMPLATE).render(context)

@@ -1,0 +1,180 @@
+"""Many leaflets at once: every requested role × department, in parallel.
+
+Each worker process builds a ``Builder`` once (content, templates, WeasyPrint
+fonts) and reuses it for every leaflet it is given, which is where the time
+goes. One leaflet failing (say, a department file with a mistake) is reported
+and does not stop the others.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TextIO
+
+from .build import Builder, BuildOptions, leaflet_name
+from .content import department_files, find_department, load_content
+from .errors import FolderBuilderError, InputError
+
+DEFAULT_DIR = Path("build") / "leaflets"
+
+
+@dataclass(frozen=True)
+class Job:
+    role: str
+    department: Path | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.role}" + (f" × {self.department.stem}" if self.department else "")
+
+
+@dataclass
+class Outcome:
+    built: list[tuple[Job, list[Path]]] = field(default_factory=list)
+    failed: list[tuple[Job, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def plan_jobs(options: BuildOptions, roles: list[str] | None, departments: list[str] | None,
+              plain: bool = True) -> list[Job]:
+    """The leaflets to build; unknown roles or departments are an input error."""
+    content = load_content(options.content)
+    chain = [r for r in content.roles if not r.shared]
+    if roles:
+        chosen = []
+        for wanted in roles:
+            match = [r for r in content.roles
+                     if wanted in (r.id, r.name) or wanted.casefold() == r.name.casefold()]
+            if not match:
+                raise InputError(f"no role '{wanted}' in roles.yaml "
+                                 f"(known: {', '.join(r.id for r in content.roles)})")
+            chosen.append(match[0])
+    else:
+        chosen = chain
+    if departments:
+        files = [find_department(content, wanted) for wanted in departments]
+    else:
+        files = department_files(content)
+    targets: list[Path | None] = ([None] if plain else []) + list(files)
+    return [Job(role.id, dept) for dept in targets for role in chosen]
+
+
+_BUILDER: Builder | None = None
+
+
+def _start_worker(options: BuildOptions) -> None:
+    global _BUILDER
+    _BUILDER = Builder(options)
+
+
+def _build_one(job: Job, output_dir: Path) -> tuple[Job, list[Path] | None, str]:
+    """Build one leaflet in every variant; never raise, report instead."""
+    builder = _BUILDER
+    assert builder is not None, "worker not started"
+    try:
+        role = builder.leaflet_role(job.role)
+        department = None
+        if job.department is not None:
+            from .content import load_department
+
+            department = load_department(job.department, builder.content)
+        paths = [
+            builder.make(variant, product="leaflet", role=role, department=department,
+                         target=output_dir / leaflet_name(role, department, variant)).path
+            for variant in builder.options.variants
+        ]
+        return job, paths, ""
+    except FolderBuilderError as exc:
+        return job, None, exc.report()
+    except Exception as exc:  # a bug must not take the other leaflets down
+        return job, None, f"internal error: {type(exc).__name__}: {exc}"
+
+
+def run_batch(
+    options: BuildOptions,
+    *,
+    roles: list[str] | None = None,
+    departments: list[str] | None = None,
+    plain: bool = True,
+    jobs: int | None = None,
+    output_dir: Path | None = None,
+    stream: TextIO = sys.stderr,
+) -> Outcome:
+    """Build every leaflet asked for and print a progress bar and a summary."""
+    started = time.perf_counter()
+    work = plan_jobs(options, roles, departments, plain)
+    output_dir = output_dir or DEFAULT_DIR
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(work) or 1))
+    options = replace(options, output=None)
+    outcome = Outcome()
+    progress = _Progress(len(work), stream)
+    if workers == 1:
+        _start_worker(options)
+        results = (_build_one(job, output_dir) for job in work)
+        for result in results:
+            _record(outcome, progress, *result)
+    else:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
+                                 initargs=(options,)) as pool:
+            futures = [pool.submit(_build_one, job, output_dir) for job in work]
+            for future in as_completed(futures):
+                _record(outcome, progress, *future.result())
+    outcome.seconds = time.perf_counter() - started
+    progress.done()
+    _summary(outcome, workers, output_dir, stream)
+    return outcome
+
+
+def _record(outcome: Outcome, progress: _Progress, job: Job, paths: list[Path] | None,
+            reason: str) -> None:
+    if paths is None:
+        outcome.failed.append((job, reason))
+    else:
+        outcome.built.append((job, paths))
+    progress.step(job, paths is not None)
+
+
+class _Progress:
+    """A one-line progress bar on a terminal; one line per leaflet otherwise (logs, CI)."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total, self.stream, self.count, self.failed = total, stream, 0, 0
+        self.tty = stream.isatty()
+
+    def step(self, job: Job, ok: bool) -> None:
+        self.count += 1
+        self.failed += not ok
+        if self.tty:
+            filled = self.WIDTH * self.count // max(self.total, 1)
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            failed = f", {self.failed} failed" if self.failed else ""
+            self.stream.write(f"\r[{bar}] {self.count}/{self.total}{failed} ")
+        else:
+            self.stream.write(f"[{self.count}/{self.total}] {'built' if ok else 'FAILED'} "
+                              f"{job.label}\n")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+
+
+def _summary(outcome: Outcome, workers: int, output_dir: Path, stream: TextIO) -> None:
+    files = sum(len(paths) for _, paths in outcome.built)
+    stream.write(
+        f"built {len(outcome.built)} leaflets ({files} PDFs) in {output_dir}, "
+        f"{len(outcome.failed)} failed, {outcome.seconds:.1f} s with {workers} "
+        f"worker{'s' if workers != 1 else ''}\n")
+    for job, reason in outcome.failed:
+        stream.write(f"FAILED {job.label}: {reason}\n")
