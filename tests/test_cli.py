@@ -65,7 +65,7 @@ def test_broken_content_exits_2_naming_file_and_line(tmp_path, capsys, command):
 def test_all_problems_are_listed_one_per_line(tmp_path, capsys):
     root = copy_content(tmp_path)
     edit(root / "perspectives.yaml", "    heading: Sammen skaber", "    heding: Sammen skaber")
-    edit(root / "plan.yaml", "role: faelles", "role: faeles")
+    edit(root / "plan.yaml", "role: faelles\n    pages: 2", "role: faeles\n    pages: 2")
     assert main(["validate", "--content", str(root)]) == EXIT_BAD_INPUT
     err = capsys.readouterr().err
     lines = err.splitlines()

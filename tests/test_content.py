@@ -318,7 +318,7 @@ def test_unknown_placeholder_is_reported_on_its_own_line(tmp_path):
 def test_plan_entry_with_unknown_role(tmp_path):
     root = copy_content(tmp_path)
     path = root / "plan.yaml"
-    edit(path, "role: faelles", "role: faeles")
+    edit(path, "role: faelles\n    pages: 2", "role: faeles\n    pages: 2")
     error = load_errors(root)
     find_problem(error, file="plan.yaml", line=line_of(path, "role: faeles"),
                  field="folder[faelles].role",
@@ -347,7 +347,7 @@ def test_three_mistakes_in_three_files_are_all_reported_at_once(tmp_path):
     plan = root / "plan.yaml"
     edit(perspectives, "    heading: Sammen skaber", "    heding: Sammen skaber")
     edit(chef, "chef-compliance-2: ", 'chef-compliance-2: "" # ')
-    edit(plan, "role: faelles", "role: faeles")
+    edit(plan, "role: faelles\n    pages: 2", "role: faeles\n    pages: 2")
     error = load_errors(root)
     assert len(error.problems) == 3, error.report()
     assert error.report().startswith("the content has 3 problems:")

@@ -107,9 +107,10 @@ def run_batch(
     plain: bool = True,
     jobs: int | None = None,
     output_dir: Path | None = None,
-    stream: TextIO = sys.stderr,
+    stream: TextIO | None = None,
 ) -> Outcome:
     """Build every leaflet asked for and print a progress bar and a summary."""
+    stream = stream or sys.stderr
     started = time.perf_counter()
     work = plan_jobs(options, roles, departments, plain)
     output_dir = output_dir or DEFAULT_DIR
@@ -118,10 +119,13 @@ def run_batch(
     outcome = Outcome()
     progress = _Progress(len(work), stream)
     if workers == 1:
+        global _BUILDER
         _start_worker(options)
-        results = (_build_one(job, output_dir) for job in work)
-        for result in results:
-            _record(outcome, progress, *result)
+        try:
+            for job in work:
+                _record(outcome, progress, *_build_one(job, output_dir))
+        finally:
+            _BUILDER = None  # let WeasyPrint clean its font folder up now, not at exit
     else:
         with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
                                  initargs=(options,)) as pool:

@@ -211,13 +211,14 @@ class Builder:
                 extra_css=_print_css(settings.bleed_mm, profile) if is_print else "",
                 font_config=self.font_config,
             )
-            return html, sections, document, fetcher
+            self.served_fonts.update(fetcher.served)
+            return html, sections, document
 
-        html, sections, document, fetcher = render_and_lay_out(0)
+        html, sections, document = render_and_lay_out(0)
         short = missing_pages(document)
         if short and any(sec.spec.pad for sec in sections):
             # A section planned with "pad: true" takes the pages up to whole sheets.
-            html, sections, document, fetcher = render_and_lay_out(short)
+            html, sections, document = render_and_lay_out(short)
         landed = _step("check", check_fit, document, sections)
         # Everything that decides the bytes, so that identifiers are stable across builds.
         identity = hashlib.sha256(
@@ -226,7 +227,6 @@ class Builder:
         pdf = _step("export", export_pdf, document, pdf_variant=variant.pdf_variant,
                     output_intent=variant.output_intent,
                     pdf_identifier=identity[:32].encode())
-        self.served_fonts.update(fetcher.served)
         check_fonts(document, self.served_fonts)
         pdf = _step("finish", finish, pdf, identity=identity,
                     print_finish=_print_finish(settings, self.options, profile)

@@ -1,0 +1,300 @@
+"""Leaflets for one role, with and without a department, and batches of them."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+
+from conftest import CONTENT, copy_content, line_of, normalise, page_texts, spread_text
+from folder_builder.batch import plan_jobs, run_batch
+from folder_builder.build import Builder, BuildOptions, build
+from folder_builder.cli import main
+from folder_builder.content import department_files, load_content, load_department
+from folder_builder.errors import ContentError, InputError
+from folder_builder.preflight import preflight
+
+MM = 72 / 25.4
+ROLES = ["medarbejder", "leder-af-medarbejder", "leder-af-leder", "chef", "direktoer"]
+DAGTILBUD = CONTENT / "departments" / "eksempel-dagtilbud-nord.yaml"
+SKOLE = CONTENT / "departments" / "eksempel-skoleafdelingen.yaml"
+
+
+@pytest.fixture(scope="module")
+def content():
+    return load_content(CONTENT)
+
+
+@pytest.fixture(scope="module")
+def builder():
+    return Builder(BuildOptions(content=CONTENT))
+
+
+@pytest.fixture(scope="module")
+def plain_leaflets(builder, tmp_path_factory):
+    """One leaflet per role, without a department: role id -> (result, page texts)."""
+    out = tmp_path_factory.mktemp("leaflets")
+    built = {}
+    for role_id in ROLES:
+        role = builder.leaflet_role(role_id)
+        result = builder.make("print", product="leaflet", role=role, target=out / f"{role_id}.pdf")
+        built[role_id] = (result, page_texts(result.path))
+    return built
+
+
+@pytest.fixture(scope="module")
+def department_leaflet(builder, tmp_path_factory):
+    out = tmp_path_factory.mktemp("dept")
+    role = builder.leaflet_role("leder-af-medarbejder")
+    department = load_department(DAGTILBUD, builder.content)
+    result = builder.make("print", product="leaflet", role=role, department=department,
+                          target=out / "lam-dagtilbud.pdf")
+    return result, page_texts(result.path), department
+
+
+def own_texts(content, role_id):
+    return {s.text for s in content.statements if s.role == role_id}
+
+
+@pytest.mark.parametrize("role_id", ROLES)
+def test_leaflet_has_the_roles_and_the_shared_statements(plain_leaflets, content, role_id):
+    result, texts = plain_leaflets[role_id]
+    role_pages = spread_text(texts, result.landings["role"])
+    for statement in content.statements:
+        if statement.role == role_id:
+            assert normalise(statement.text) in role_pages, statement.id
+    shared_pages = spread_text(texts, result.landings["faelles"])
+    for statement in content.statements:
+        if statement.role == "faelles":
+            assert normalise(statement.text) in shared_pages, statement.id
+
+
+@pytest.mark.parametrize("role_id", ROLES)
+def test_no_other_roles_statement_appears_as_the_roles_own(plain_leaflets, content, role_id):
+    """Other roles' statements may only appear on the chain page, named as theirs."""
+    result, texts = plain_leaflets[role_id]
+    chain_first, chain_last = result.landings["chain"]
+    outside = " ".join(t for n, t in enumerate(texts, 1) if not chain_first <= n <= chain_last)
+    mine = own_texts(content, role_id) | own_texts(content, "faelles")
+    for statement in content.statements:
+        if statement.role not in (role_id, "faelles") and statement.text not in mine:
+            assert normalise(statement.text) not in outside, statement.id
+
+
+@pytest.mark.parametrize("role_id", ROLES)
+def test_chain_page_names_each_neighbours_line(plain_leaflets, content, role_id):
+    result, texts = plain_leaflets[role_id]
+    chain = spread_text(texts, result.landings["chain"])
+    roles = [r for r in content.roles if not r.shared]
+    here = [r.id for r in roles].index(role_id)
+    neighbours = [roles[i] for i in (here - 1, here + 1) if 0 <= i < len(roles)]
+    for perspective in content.perspectives:
+        for neighbour in neighbours:
+            first = content.statements_for(neighbour, perspective)[0]
+            # the neighbour's name (upper-cased by the layout) right before its line
+            assert f"{neighbour.name.upper()} {normalise(first.text)}" in chain, (
+                neighbour.id, perspective.id)
+    others = [r for r in roles if r not in neighbours and r.id != role_id]
+    for other in others:
+        for perspective in content.perspectives:
+            for statement in content.statements_for(other, perspective):
+                if statement.text not in own_texts(content, role_id):
+                    assert normalise(statement.text) not in chain
+
+
+@pytest.mark.parametrize("role_id", ROLES)
+def test_leaflets_are_whole_sheets_with_cover_and_back(plain_leaflets, content, role_id):
+    result, texts = plain_leaflets[role_id]
+    assert result.pages == 8
+    role = content.role(role_id)
+    assert role.name.upper() in texts[0]
+    assert content.synthesis.heading.upper() in texts[-1]
+    assert not re.search(r"\b8\b", texts[-1]), "the back page carries no page number"
+
+
+def test_department_name_logo_introduction_notes_and_questions(department_leaflet, content):
+    result, texts, department = department_leaflet
+    assert result.pages % 4 == 0
+    assert department.name in texts[0]
+    assert logo_ink(result.path) > 200, "the logo is drawn on the cover"
+    intro = normalise(department.introduction[0].parts[0].text)
+    assert intro in texts[1]
+    whole = " ".join(texts)
+    here = ("leder-af-medarbejder", "faelles")
+    for key, note in department.notes.items():
+        note = normalise(note)
+        statement = next((s for s in content.statements if s.id == key), None)
+        about_others = (statement is not None and statement.role not in here) or (
+            key in {r.id for r in content.roles} and key not in here)
+        if about_others:
+            assert note not in whole, key  # notes on other roles stay in their leaflets
+            continue
+        assert note in whole, key
+        if statement is not None:
+            # the note follows its statement, with the department named in between
+            pattern = re.escape(normalise(statement.text)) + r"\s*" + re.escape(
+                department.name.upper()) + r"\s*" + re.escape(note)
+            assert re.search(pattern, whole), key
+    for question in department.questions:
+        assert normalise(question) in spread_text(texts, result.landings["reflection"])
+    assert department.contact in texts[-1]
+
+
+def logo_ink(path) -> int:
+    """Coloured pixels where the cover places the department's logo."""
+    page = pdfium.PdfDocument(str(path))[0]
+    scale = 3
+    image = page.render(scale=scale).to_pil().convert("RGB")
+    with pikepdf.open(path) as pdf:
+        media = [float(v) for v in pdf.pages[0].MediaBox]
+        trim = [float(v) for v in pdf.pages[0].TrimBox]
+    left = (trim[0] - media[0] + 19 * MM) * scale
+    top = (media[3] - trim[3] + 145 * MM) * scale
+    box = image.crop((round(left), round(top), round(left + 45 * MM * scale),
+                      round(top + 16 * MM * scale)))
+    data = box.tobytes()
+    pixels = zip(data[0::3], data[1::3], data[2::3], strict=True)
+    return sum(1 for r, g, b in pixels if max(r, g, b) - min(r, g, b) > 40)
+
+
+def test_plain_leaflet_has_no_logo(plain_leaflets):
+    result, _ = plain_leaflets["leder-af-medarbejder"]
+    assert logo_ink(result.path) == 0
+
+
+def test_department_logos_are_cmyk_in_print(department_leaflet, builder, tmp_path):
+    result, _, _ = department_leaflet
+    assert preflight(result.path, "print").passed
+    role = builder.leaflet_role("chef")
+    png = load_department(SKOLE, builder.content)
+    other = builder.make("print", product="leaflet", role=role, department=png,
+                         target=tmp_path / "png.pdf")
+    with pikepdf.open(other.path) as pdf:
+        xobjects = pdf.pages[0].Resources.XObject
+        [image] = [pikepdf.PdfImage(x) for x in xobjects.values() if x.Subtype == "/Image"]
+        assert str(image.colorspace) == "/DeviceCMYK"
+
+
+def test_leaflet_command_accepts_display_names_and_writes_both_variants(tmp_path, capsys):
+    target = tmp_path / "lal.pdf"
+    assert main(["leaflet", "--role", "Leder af leder", "--department",
+                 "Skoleafdelingen (eksempel)", "--variant", "all", "-o", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert "lal-print.pdf (8 pages, print, preflight passed)" in out
+    assert "lal-screen.pdf (8 pages, screen, preflight passed)" in out
+    assert preflight(tmp_path / "lal-screen.pdf", "screen").passed
+
+
+def test_unknown_role_or_shared_role_or_department_is_refused(tmp_path, capsys):
+    assert main(["leaflet", "--role", "kok", "-o", str(tmp_path / "x.pdf")]) == 2
+    assert "no role 'kok'" in capsys.readouterr().err
+    assert main(["leaflet", "--role", "faelles", "-o", str(tmp_path / "x.pdf")]) == 2
+    assert "shared by every role" in capsys.readouterr().err
+    assert main(["leaflet", "--role", "chef", "--department", "nord",
+                 "-o", str(tmp_path / "x.pdf")]) == 2
+    assert "no department 'nord'" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+def test_unknown_statement_in_a_department_is_an_error_with_file_and_line(tmp_path):
+    root = copy_content(tmp_path)
+    path = root / "departments" / "eksempel-dagtilbud-nord.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "  chef-compliance-3:", "  chef-compliance-9:").replace(
+        "  compliance: Hos os", "  complaince: Hos os")
+    path.write_text(text, encoding="utf-8")
+    content = load_content(root)
+    with pytest.raises(ContentError) as caught:
+        load_department(path, content)
+    shown = caught.value.report()
+    line = line_of(path, "chef-compliance-9:")
+    assert f"eksempel-dagtilbud-nord.yaml:{line}: notes.chef-compliance-9: unknown statement" in \
+        shown
+    assert "did you mean 'compliance'" in shown
+    assert main(["validate", "--content", str(root)]) == 2
+
+
+def test_department_logo_must_be_an_svg_or_png_inside_the_content(tmp_path):
+    root = copy_content(tmp_path)
+    path = root / "departments" / "eksempel-skoleafdelingen.yaml"
+    for logo, message in (("/etc/passwd", "SVG or PNG"), ("../../outside.png", "inside the "
+                          "content folder"), ("logos/missing.svg", "no such file")):
+        text = re_sub_logo(path.read_text(encoding="utf-8"), logo)
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(ContentError) as caught:
+            load_department(path, load_content(root))
+        assert f"eksempel-skoleafdelingen.yaml:{line_of(path, 'logo:')}: logo: " in \
+            caught.value.report()
+        assert message in caught.value.report()
+
+
+def re_sub_logo(text: str, logo: str) -> str:
+    return re.sub(r"^logo: .*$", f"logo: {logo}", text, flags=re.M)
+
+
+def test_long_notes_grow_the_leaflet_in_whole_sheets(tmp_path):
+    root = copy_content(tmp_path)
+    path = root / "departments" / "eksempel-dagtilbud-nord.yaml"
+    long_note = "Hos os betyder det meget, og vi har skrevet det hele ned. " * 12
+    text = path.read_text(encoding="utf-8")
+    for key in ("leder-af-medarbejder-compliance-1", "leder-af-medarbejder-resiliens-3"):
+        text = re.sub(rf"^  {key}: .*$", f"  {key}: {long_note}", text, flags=re.M)
+    path.write_text(text, encoding="utf-8")
+    [result] = build(BuildOptions(content=root, role="leder-af-medarbejder",
+                                  department="eksempel-dagtilbud-nord",
+                                  output=tmp_path / "long.pdf"))
+    assert result.pages == 12
+    first, last = result.landings["role"]
+    assert last - first + 1 > 2
+    texts = page_texts(result.path)
+    assert normalise(long_note.strip()) in " ".join(texts)
+
+
+# --- batch -------------------------------------------------------------------------
+
+
+def test_batch_plans_every_role_for_every_department_and_without(content):
+    jobs = plan_jobs(BuildOptions(content=CONTENT), None, None)
+    departments = department_files(content)
+    assert len(jobs) == len(ROLES) * (len(departments) + 1)
+    assert {(j.role, j.department) for j in jobs} == {
+        (r, d) for r in ROLES for d in [None, *departments]}
+
+
+def test_batch_builds_the_rest_when_one_department_is_broken(tmp_path):
+    root = copy_content(tmp_path)
+    broken = root / "departments" / "broken.yaml"
+    broken.write_text("name: Ødelagt afdeling\nnotes:\n  ingen-saadan-1: Hos os ...\n",
+                      encoding="utf-8")
+    out = tmp_path / "leaflets"
+    stream = io.StringIO()
+    outcome = run_batch(BuildOptions(content=root), roles=["medarbejder", "chef"], jobs=2,
+                        output_dir=out, stream=stream)
+    assert not outcome.ok
+    assert len(outcome.built) == 2 * 3  # two roles × (no department + two examples)
+    assert sorted(job.role for job, _ in outcome.failed) == ["chef", "medarbejder"]
+    assert all("broken.yaml:3" in reason and "ingen-saadan-1" in reason
+               for _, reason in outcome.failed)
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted([
+        "chef-print.pdf", "chef--eksempel-dagtilbud-nord-print.pdf",
+        "chef--eksempel-skoleafdelingen-print.pdf", "medarbejder-print.pdf",
+        "medarbejder--eksempel-dagtilbud-nord-print.pdf",
+        "medarbejder--eksempel-skoleafdelingen-print.pdf"])
+    report = stream.getvalue()
+    assert "built 6 leaflets (6 PDFs)" in report and "2 failed" in report
+    assert "FAILED medarbejder × broken" in report
+    assert "[8/8]" in report
+
+
+def test_batch_command_exit_code_says_whether_all_were_built(tmp_path, capsys):
+    out = tmp_path / "leaflets"
+    assert main(["batch", "--roles", "direktoer", "--departments", "eksempel-skoleafdelingen",
+                 "--no-plain", "--jobs", "1", "--output-dir", str(out)]) == 0
+    assert [p.name for p in out.iterdir()] == ["direktoer--eksempel-skoleafdelingen-print.pdf"]
+    assert "built 1 leaflets" in capsys.readouterr().err
+    with pytest.raises(InputError):
+        plan_jobs(BuildOptions(content=CONTENT), ["kok"], None)
