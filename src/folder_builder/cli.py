@@ -31,11 +31,20 @@ def _parser() -> argparse.ArgumentParser:
                         help="show a Python traceback when something fails")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def common(sub: argparse.ArgumentParser) -> None:
+    def common(sub: argparse.ArgumentParser, *, makes_pdfs: bool = True) -> None:
         sub.add_argument("--content", type=Path, metavar="DIR",
                          help="content folder (default: the bundled content/)")
         sub.add_argument("--layouts", type=Path, metavar="DIR",
                          help="layouts folder searched before the bundled layouts/")
+        if not makes_pdfs:
+            return
+        sub.add_argument("--variant", choices=(*VARIANTS, "all"), default="print",
+                         help="which PDF to make: print (default), screen or all")
+        sub.add_argument("--no-marks", dest="marks", action="store_false", default=None,
+                         help="leave out the crop marks of the print PDF")
+        sub.add_argument("--icc", type=Path, metavar="FILE",
+                         help="the print shop's CMYK ICC profile, embedded as the output "
+                         "intent (default: print.yaml's, else the bundled FOGRA39)")
 
     build_cmd = commands.add_parser(
         "build", help="build the folder to PDF (print, screen or both)",
@@ -48,13 +57,6 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("-o", "--output", type=Path, metavar="FILE",
                            help="PDF to write (default: build/folder-VARIANT.pdf); with "
                            "--variant all, -print and -screen are added to its name")
-    build_cmd.add_argument("--variant", choices=(*VARIANTS, "all"), default="print",
-                           help="which PDF to make (default: print)")
-    build_cmd.add_argument("--no-marks", dest="marks", action="store_false", default=None,
-                           help="leave out the crop marks of the print PDF")
-    build_cmd.add_argument("--icc", type=Path, metavar="FILE",
-                           help="the print shop's CMYK ICC profile, embedded as the output "
-                           "intent (default: print.yaml's, else the bundled FOGRA39)")
     leaflet_cmd = commands.add_parser(
         "leaflet", help="build the leaflet for one role, optionally for one department",
         description="Build an A5 leaflet for one role (8 pages, or more in whole sheets of "
@@ -70,10 +72,6 @@ def _parser() -> argparse.ArgumentParser:
     leaflet_cmd.add_argument("-o", "--output", type=Path, metavar="FILE",
                              help="PDF to write (default: build/leaflets/ROLE[--DEPT]-"
                              "VARIANT.pdf)")
-    leaflet_cmd.add_argument("--variant", choices=(*VARIANTS, "all"), default="print",
-                             help="which PDF to make (default: print)")
-    leaflet_cmd.add_argument("--no-marks", dest="marks", action="store_false", default=None,
-                             help="leave out the crop marks of the print PDF")
     batch_cmd = commands.add_parser(
         "batch", help="build many leaflets at once, in parallel",
         description="Build the leaflet of every requested role for every requested "
@@ -89,8 +87,6 @@ def _parser() -> argparse.ArgumentParser:
                            help="skip the leaflets without a department")
     batch_cmd.add_argument("--jobs", "-j", type=int, metavar="N",
                            help="worker processes (default: one per CPU core)")
-    batch_cmd.add_argument("--variant", choices=(*VARIANTS, "all"), default="print",
-                           help="which PDFs to make (default: print)")
     batch_cmd.add_argument("--output-dir", type=Path, metavar="DIR",
                            help="where to write (default: build/leaflets)")
     check_cmd = commands.add_parser(
@@ -108,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
         "validate", help="check the content and page plan only (fast)",
         description="Load and check every content file and the page plan, and report every "
         "problem with file, line and field. Lays nothing out.")
-    common(validate_cmd)
+    common(validate_cmd, makes_pdfs=False)
     return parser
 
 
@@ -143,12 +139,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "batch":
             from .batch import run_batch
 
-            outcome = run_batch(replace(options, variants=variants), roles=args.roles,
+            outcome = run_batch(replace(options, variants=variants, marks=args.marks,
+                                        icc=args.icc), roles=args.roles,
                                 departments=args.departments, plain=args.plain,
                                 jobs=args.jobs, output_dir=args.output_dir)
             return EXIT_OK if outcome.ok else EXIT_FAILED
         options = replace(options, output=args.output, variants=variants, marks=args.marks,
-                          icc=getattr(args, "icc", None), role=getattr(args, "role", None),
+                          icc=args.icc, role=getattr(args, "role", None),
                           department=getattr(args, "department", None))
         for result in build(options):
             print(f"wrote {result.path} ({result.pages} pages, {result.variant}, "
