@@ -82,11 +82,7 @@ def _build_one(job: Job, output_dir: Path) -> tuple[Job, list[Path] | None, str]
     assert builder is not None, "worker not started"
     try:
         role = builder.leaflet_role(job.role)
-        department = None
-        if job.department is not None:
-            from .content import load_department
-
-            department = load_department(job.department, builder.content)
+        department = builder.department(job.department) if job.department else None
         paths = [
             builder.make(variant, product="leaflet", role=role, department=department,
                          target=output_dir / leaflet_name(role, department, variant)).path

@@ -26,6 +26,7 @@ from .content import (
     load_department,
 )
 from .errors import ContentError, InputError, PreflightError, Problem
+from .glyphs import check_glyphs
 from .logos import logo_source
 from .model import Content, Department, PrintSettings, Role
 from .output import write_atomic
@@ -73,6 +74,9 @@ class BuildOptions:
     #: For a leaflet: the role (id or display name) and the department (id or name).
     role: str | None = None
     department: str | None = None
+    #: Also write the HTML beside each PDF, stylesheets linked, for debugging and for
+    #: laying it out with plain WeasyPrint (benchmarks/).
+    keep_html: bool = False
 
     def target(self, variant: str, role: Role | None = None,
                department: Department | None = None) -> Path:
@@ -113,12 +117,18 @@ def _step(name: str, fn: Callable[..., T], *args: object, **kwargs: object) -> T
 def validate(options: BuildOptions) -> Content:
     """Load and validate content, departments and layouts without laying anything out."""
     content = _step("load", load_content, options.content)
-    env = environment(layout_dirs(options.layouts))
+    dirs = layout_dirs(options.layouts)
+    env = environment(dirs)
     _step("validate", validate_layouts, content, env)
+    folders = (BUNDLED_FONTS, *dirs[:-1])
     problems = []
+    try:
+        check_glyphs(content, folders)
+    except ContentError as exc:
+        problems += exc.problems
     for path in department_files(content):
         try:
-            load_department(path, content)
+            check_glyphs(content, folders, load_department(path, content))
         except ContentError as exc:
             problems += exc.problems
     if problems:
@@ -156,6 +166,8 @@ class Builder:
         self.dirs = layout_dirs(options.layouts)
         self.env = environment(self.dirs)
         _step("validate", validate_layouts, self.content, self.env)
+        self.font_folders = (BUNDLED_FONTS, *self.dirs[:-1])  # and the user's layouts
+        _step("glyphs", check_glyphs, self.content, self.font_folders)
         self.profile = _output_profile(self.content, options)
         self.font_config = FontConfiguration()
         # Fonts load once per FontConfiguration, so the files the first PDF's fetcher
@@ -179,8 +191,12 @@ class Builder:
                              f"make a leaflet for one of: {others}")
         return role
 
-    def department(self, wanted: str) -> Department:
-        return load_department(find_department(self.content, wanted), self.content)
+    def department(self, wanted: str | Path) -> Department:
+        """A department by id, name or file, loaded and checked against the content."""
+        path = wanted if isinstance(wanted, Path) else find_department(self.content, wanted)
+        department = load_department(path, self.content)
+        check_glyphs(self.content, self.font_folders, department)
+        return department
 
     def make(self, variant_name: str, *, product: str, target: Path,
              role: Role | None = None, department: Department | None = None) -> BuildResult:
@@ -206,9 +222,9 @@ class Builder:
                 "layout", lay_out, html,
                 base_url=content.root,
                 stylesheets=[FONTS_STYLESHEET, find_file(self.dirs, STYLESHEET)],
-                roots=(content.root, *self.dirs, BUNDLED_FONTS, profile.parent),
+                roots=(content.root, *self.dirs, BUNDLED_FONTS),
                 media_type=variant.media_type,
-                extra_css=_print_css(settings.bleed_mm, profile) if is_print else "",
+                extra_css=_print_css(settings.bleed_mm) if is_print else "",
                 font_config=self.font_config,
             )
             self.served_fonts.update(fetcher.served)
@@ -224,8 +240,10 @@ class Builder:
         identity = hashlib.sha256(
             "\0".join([html, variant.name, str(settings), profile.name]).encode()
         ).hexdigest()
+        # Uncompressed: finish() deflates every stream once, in qpdf, which is faster
+        # than WeasyPrint's level-9 deflate in Python.
         pdf = _step("export", export_pdf, document, pdf_variant=variant.pdf_variant,
-                    output_intent=variant.output_intent,
+                    output_intent=variant.output_intent, uncompressed_pdf=True,
                     pdf_identifier=identity[:32].encode())
         check_fonts(document, self.served_fonts)
         pdf = _step("finish", finish, pdf, identity=identity,
@@ -237,6 +255,10 @@ class Builder:
                 f"the {variant.name} PDF fails its preflight; it was not written:",
                 [Problem(f"{r.name}: {r.detail}") for r in report.failures])
         path = _step("write", write_atomic, target, pdf)
+        if self.options.keep_html:
+            extra = _print_css(settings.bleed_mm) if is_print else ""
+            write_atomic(target.with_suffix(".html"), standalone_html(
+                html, [FONTS_STYLESHEET, find_file(self.dirs, STYLESHEET)], extra).encode())
         return BuildResult(
             path=path,
             pages=len(document.pages),
@@ -244,6 +266,16 @@ class Builder:
             landings={key: (land.first, land.last) for key, land in landed.items()},
             report=report.format(),
         )
+
+
+def standalone_html(html: str, stylesheets: list[Path], extra_css: str) -> str:
+    """``html`` with its stylesheets linked by absolute URL, so that plain WeasyPrint
+    lays out the same document."""
+    links = "".join(f'<link rel="stylesheet" href="{path.resolve().as_uri()}">\n'
+                    for path in stylesheets)
+    if extra_css:
+        links += f"<style>{extra_css}</style>\n"
+    return html.replace("</head>", links + "</head>", 1)
 
 
 def _output_profile(content: Content, options: BuildOptions) -> Path:
@@ -256,14 +288,9 @@ def _output_profile(content: Content, options: BuildOptions) -> Path:
     return content.print_settings.profile or DEFAULT_PROFILE
 
 
-def _print_css(bleed_mm: float, profile: Path) -> str:
-    """The print variant's own rules: bleed, and the profile its colours are meant for."""
-    return (
-        f"@page {{ bleed: {bleed_mm:g}mm; }}\n"
-        f":root {{ --bleed: {bleed_mm:g}mm; }}\n"
-        f'@color-profile device-cmyk {{ src: url("{profile.as_uri()}"); '
-        "components: c, m, y, k; }\n"
-    )
+def _print_css(bleed_mm: float) -> str:
+    """The print variant's own rule: the bleed (the output profile is added in finish)."""
+    return f"@page {{ bleed: {bleed_mm:g}mm; }}\n:root {{ --bleed: {bleed_mm:g}mm; }}\n"
 
 
 def _print_finish(settings: PrintSettings, options: BuildOptions, profile: Path) -> PrintFinish:
@@ -285,6 +312,7 @@ def _print_finish(settings: PrintSettings, options: BuildOptions, profile: Path)
         output_condition=name,
         output_condition_info=info,
         registry=settings.registry,
+        profile=profile.read_bytes(),
     )
 
 

@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--icc", type=Path, metavar="FILE",
                          help="the print shop's CMYK ICC profile, embedded as the output "
                          "intent (default: print.yaml's, else the bundled FOGRA39)")
+        sub.add_argument("--keep-html", action="store_true",
+                         help="also write the HTML beside each PDF (stylesheets linked), to "
+                         "inspect it or lay it out with plain WeasyPrint")
 
     build_cmd = commands.add_parser(
         "build", help="build the folder to PDF (print, screen or both)",
@@ -140,12 +143,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .batch import run_batch
 
             outcome = run_batch(replace(options, variants=variants, marks=args.marks,
-                                        icc=args.icc), roles=args.roles,
+                                        icc=args.icc, keep_html=args.keep_html),
+                                roles=args.roles,
                                 departments=args.departments, plain=args.plain,
                                 jobs=args.jobs, output_dir=args.output_dir)
             return EXIT_OK if outcome.ok else EXIT_FAILED
         options = replace(options, output=args.output, variants=variants, marks=args.marks,
-                          icc=args.icc, role=getattr(args, "role", None),
+                          icc=args.icc, keep_html=args.keep_html,
+                          role=getattr(args, "role", None),
                           department=getattr(args, "department", None))
         for result in build(options):
             print(f"wrote {result.path} ({result.pages} pages, {result.variant}, "

@@ -194,9 +194,14 @@ def _kind(value: Any) -> str:
     return "text"
 
 
+#: Characters that reorder how text is shown without showing themselves: in a
+#: printed text they can only hide or scramble words.
+BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _control_character(value: str) -> str | None:
     for ch in value:
-        if ch < " " or "\x7f" <= ch < "\xa0":
+        if ch < " " or "\x7f" <= ch < "\xa0" or ch in BIDI_CONTROLS:
             return f"contains an invisible control character (U+{ord(ch):04X}); remove it"
     return None
 
