@@ -1,7 +1,7 @@
 """richtext.py properties, checked with hypothesis where it is installed.
 
-hypothesis is not among the project's declared test dependencies (pyproject.toml),
-so this module is skipped where it is missing; test_richtext.py always runs.
+hypothesis is among the dev dependencies; the module still skips itself where it
+is missing, so that test_richtext.py runs anywhere.
 """
 
 from __future__ import annotations

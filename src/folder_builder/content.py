@@ -392,10 +392,10 @@ def load_department(path: Path, content: Content) -> Department:
 
 
 def _logo_problem(path: Path, root: Path) -> str | None:
-    if path.suffix.lower() not in LOGO_TYPES:
-        return f"a logo must be an SVG or PNG file, not '{path.name}'"
     if not path.is_relative_to(root):
         return f"the logo must be inside the content folder ({root})"
+    if path.suffix.lower() not in LOGO_TYPES:
+        return f"a logo must be an SVG or PNG file, not '{path.name}'"
     if not path.is_file():
         return f"no such file: {path}"
     return None

@@ -57,6 +57,7 @@ class _Loader(yaml.SafeLoader):
                         f"{result.key_lines[key]}); each key may appear only once",
                         self.path,
                         line,
+                        str(key),
                     )
                 )
                 continue
@@ -109,7 +110,19 @@ def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
         return None, [Problem("the file is empty", path)]
-    loader = _Loader(text, path)
+    try:
+        loader = _Loader(text, path)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        before = text[: exc.position]
+        return None, [
+            Problem(
+                f"the character U+{_code(exc.character):04X} is not allowed in a YAML file "
+                "(an invisible control character); remove it",
+                path,
+                before.count("\n") + 1,
+                column=len(before) - before.rfind("\n"),
+            )
+        ]
     try:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
@@ -131,6 +144,10 @@ def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
     finally:
         loader.dispose()
     return data, loader.problems
+
+
+def _code(character: int | str) -> int:
+    return character if isinstance(character, int) else ord(character)
 
 
 def _hint(text: str, mark: yaml.Mark | None) -> str:
