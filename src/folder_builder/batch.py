@@ -8,6 +8,7 @@ and does not stop the others.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 import time
@@ -123,8 +124,14 @@ def run_batch(
         finally:
             _BUILDER = None  # let WeasyPrint clean its font folder up now, not at exit
     else:
+        # Imported once here, WeasyPrint (half a second) is inherited by forked workers.
+        from .layout import weasyprint
+
+        weasyprint()
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
         with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
-                                 initargs=(options,)) as pool:
+                                 initargs=(options,), mp_context=context) as pool:
             futures = [pool.submit(_build_one, job, output_dir) for job in work]
             for future in as_completed(futures):
                 _record(outcome, progress, *future.result())

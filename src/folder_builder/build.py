@@ -173,6 +173,7 @@ class Builder:
         # Fonts load once per FontConfiguration, so the files the first PDF's fetcher
         # served are the project fonts every later PDF may embed.
         self.served_fonts: dict[str, str] = {}
+        self.css_cache: dict = {}
 
     def role(self, wanted: str) -> Role:
         """A role by its id or its display name."""
@@ -226,6 +227,7 @@ class Builder:
                 media_type=variant.media_type,
                 extra_css=_print_css(settings.bleed_mm) if is_print else "",
                 font_config=self.font_config,
+                css_cache=self.css_cache,
             )
             self.served_fonts.update(fetcher.served)
             return html, sections, document
