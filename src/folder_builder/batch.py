@@ -77,6 +77,12 @@ def _start_worker(options: BuildOptions) -> None:
     _BUILDER = Builder(options)
 
 
+def _forget_builder() -> None:
+    """Let WeasyPrint clean its font folder up now, while Python is whole, not at exit."""
+    global _BUILDER
+    _BUILDER = None
+
+
 def _build_one(job: Job, output_dir: Path) -> tuple[Job, list[Path] | None, str]:
     """Build one leaflet in every variant; never raise, report instead."""
     builder = _BUILDER
@@ -116,25 +122,29 @@ def run_batch(
     outcome = Outcome()
     progress = _Progress(len(work), stream)
     if workers == 1:
-        global _BUILDER
         _start_worker(options)
         try:
             for job in work:
                 _record(outcome, progress, *_build_one(job, output_dir))
         finally:
-            _BUILDER = None  # let WeasyPrint clean its font folder up now, not at exit
+            _forget_builder()
     else:
-        # Imported once here, WeasyPrint (half a second) is inherited by forked workers.
-        from .layout import weasyprint
-
-        weasyprint()
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
-                                 initargs=(options,), mp_context=context) as pool:
+        # Where workers are forked, they inherit a builder that is already warm: the
+        # parent loads content, templates and fonts and builds the first leaflet
+        # (fonts loaded, stylesheets parsed, shaping caches filled) before forking.
+        fork = "fork" in multiprocessing.get_all_start_methods()
+        if fork:
+            _start_worker(options)
+            _record(outcome, progress, *_build_one(work[0], output_dir))
+            work = work[1:]
+        context = multiprocessing.get_context("fork" if fork else None)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                 initializer=None if fork else _start_worker,
+                                 initargs=() if fork else (options,)) as pool:
             futures = [pool.submit(_build_one, job, output_dir) for job in work]
             for future in as_completed(futures):
                 _record(outcome, progress, *future.result())
+        _forget_builder()
     outcome.seconds = time.perf_counter() - started
     progress.done()
     _summary(outcome, workers, output_dir, stream)
