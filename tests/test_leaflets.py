@@ -220,8 +220,10 @@ def test_unknown_statement_in_a_department_is_an_error_with_file_and_line(tmp_pa
 def test_department_logo_must_be_an_svg_or_png_inside_the_content(tmp_path):
     root = copy_content(tmp_path)
     path = root / "departments" / "eksempel-skoleafdelingen.yaml"
-    for logo, message in (("../eksempel-skoleafdelingen.yaml", "SVG or PNG"), ("../../outside.png", "inside the "
-                          "content folder"), ("logos/missing.svg", "no such file")):
+    cases = (("../eksempel-skoleafdelingen.yaml", "SVG or PNG"),
+             ("../../outside.png", "inside the content folder"),
+             ("logos/missing.svg", "no such file"))
+    for logo, message in cases:
         text = re_sub_logo(path.read_text(encoding="utf-8"), logo)
         path.write_text(text, encoding="utf-8")
         with pytest.raises(ContentError) as caught:
