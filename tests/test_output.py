@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from folder_builder.errors import InputError
+from folder_builder.errors import FolderBuilderError, InputError
 from folder_builder.output import write_atomic
 
 
@@ -39,7 +39,21 @@ def test_failure_while_writing_keeps_the_old_file_and_leaves_no_temp(tmp_path, m
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("folder_builder.output.os.replace", broken_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(FolderBuilderError, match="No space left on device"):
+        write_atomic(target, b"new")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.pdf"]
+
+
+def test_an_interrupted_write_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypatch):
+    target = tmp_path / "out.pdf"
+    target.write_bytes(b"old")
+
+    def interrupted(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("folder_builder.output.os.fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
         write_atomic(target, b"new")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.pdf"]

@@ -11,7 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import InputError
+from .errors import FolderBuilderError, InputError
 
 
 def write_atomic(target: Path, data: bytes) -> Path:
@@ -31,7 +31,11 @@ def write_atomic(target: Path, data: bytes) -> Path:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
-    except BaseException:
+    except OSError as exc:  # a full disk, a read-only folder: the user's to fix
+        Path(tmp).unlink(missing_ok=True)
+        raise FolderBuilderError(f"{target}: cannot write the PDF ({exc.strerror or exc}); "
+                                 "the previous file, if any, is unchanged") from exc
+    except BaseException:  # interrupted (Ctrl-C): leave nothing half-written behind
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
