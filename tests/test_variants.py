@@ -209,6 +209,9 @@ def test_reading_guide_page_references_link_to_their_sections(screen_pdf, folder
         if dest is not None:
             targets.add(names[str(dest)] if isinstance(dest, pikepdf.String)
                         else page_numbers[dest[0].objgen])
+    contents = {str(a.get("/Contents")) for a in guide_page.obj.get("/Annots", [])}
+    assert {"Det vi er fælles om", "Medarbejder", "Sammen sikrer vi driften",
+            "Den Nye Syntese"} <= contents  # what a screen reader says, not an anchor id
     expected = {landings[s][0] for s in ("faelles", "roles-medarbejder",
                                          "perspectives-compliance", "synthesis")}
     expected |= {landings["faelles"][1], landings["roles-direktoer"][1],

@@ -248,9 +248,11 @@ class Builder:
                     output_intent=variant.output_intent, uncompressed_pdf=True,
                     pdf_identifier=identity[:32].encode())
         check_fonts(document, self.served_fonts)
+        titles = {anchor: sec.title or content.publication.title
+                  for sec in sections for anchor in (sec.anchor, sec.end_anchor)}
         pdf = _step("finish", finish, pdf, identity=identity,
                     print_finish=_print_finish(settings, self.options, profile)
-                    if is_print else None)
+                    if is_print else None, link_titles=titles)
         report = _step("preflight", preflight, pdf, variant.name, bleed_mm=settings.bleed_mm)
         if not report.passed:
             raise PreflightError(

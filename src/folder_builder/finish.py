@@ -37,9 +37,19 @@ class PrintFinish:
     profile: bytes = b""
 
 
-def finish(pdf_bytes: bytes, *, identity: str, print_finish: PrintFinish | None) -> bytes:
-    """Return the finished PDF; ``identity`` is a digest of everything that made it."""
+def finish(pdf_bytes: bytes, *, identity: str, print_finish: PrintFinish | None,
+           link_titles: dict[str, str] | None = None) -> bytes:
+    """Return the finished PDF; ``identity`` is a digest of everything that made it.
+
+    ``link_titles`` names the destination of each internal link: WeasyPrint gives a
+    link's /Contents (what a screen reader says) the raw anchor id.
+    """
     with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
+        for page in pdf.pages if link_titles else ():
+            for annot in page.obj.get("/Annots", []):
+                dest = annot.get("/Dest")
+                if isinstance(dest, pikepdf.String) and str(dest) in link_titles:
+                    annot.Contents = pikepdf.String(link_titles[str(dest)])
         if print_finish is not None:
             for page in pdf.pages:
                 _boxes_and_marks(pdf, page, print_finish)
