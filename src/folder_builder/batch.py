@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TextIO
 
 from .build import Builder, BuildOptions, leaflet_name
-from .content import department_files, find_department, load_content
-from .errors import FolderBuilderError, InputError
+from .content import department_files, find_department, find_role, load_content
+from .errors import FolderBuilderError
 
 DEFAULT_DIR = Path("build") / "leaflets"
 
@@ -50,17 +50,7 @@ def plan_jobs(options: BuildOptions, roles: list[str] | None, departments: list[
     """The leaflets to build; unknown roles or departments are an input error."""
     content = load_content(options.content)
     chain = [r for r in content.roles if not r.shared]
-    if roles:
-        chosen = []
-        for wanted in roles:
-            match = [r for r in content.roles
-                     if wanted in (r.id, r.name) or wanted.casefold() == r.name.casefold()]
-            if not match:
-                raise InputError(f"no role '{wanted}' in roles.yaml "
-                                 f"(known: {', '.join(r.id for r in content.roles)})")
-            chosen.append(match[0])
-    else:
-        chosen = chain
+    chosen = [find_role(content, wanted) for wanted in roles] if roles else chain
     if departments:
         files = [find_department(content, wanted) for wanted in departments]
     else:

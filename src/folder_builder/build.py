@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, TypeVar
 from .content import (
     department_files,
     find_department,
+    find_role,
     icc_problem,
     load_content,
     load_department,
@@ -175,17 +176,9 @@ class Builder:
         self.served_fonts: dict[str, str] = {}
         self.css_cache: dict = {}
 
-    def role(self, wanted: str) -> Role:
-        """A role by its id or its display name."""
-        for role in self.content.roles:
-            if wanted in (role.id, role.name) or wanted.casefold() == role.name.casefold():
-                return role
-        known = ", ".join(r.id for r in self.content.roles)
-        raise InputError(f"no role '{wanted}' in roles.yaml (known: {known})")
-
     def leaflet_role(self, wanted: str) -> Role:
         """A role a leaflet can be made for: not the shared one, which every leaflet has."""
-        role = self.role(wanted)
+        role = find_role(self.content, wanted)
         if role.shared:
             others = ", ".join(r.id for r in self.content.roles if not r.shared)
             raise InputError(f"'{role.id}' is shared by every role and is in every leaflet; "

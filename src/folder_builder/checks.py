@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import FitError, LayoutError, Problem
+from .model import PAGES_PER_SHEET
 from .plan import Section
 
 if TYPE_CHECKING:
     from weasyprint.document import Document
 
-#: Saddle-stitched booklets are printed on sheets of four pages.
-PAGES_PER_SHEET = 4
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,9 @@ class _File:
         self.path = path
         self.problems = problems
         self.section_ids = sorted(section_ids)
+        #: Ids written in a list file, valid or not: a broken entry is reported once,
+        #: where it is, and not again by everything that refers to it.
+        self.declared: set[str] = set()
 
     def load(self) -> Node | None:
         """The file's top-level mapping, or None (with the reason recorded)."""
@@ -217,11 +220,12 @@ def load_content(root: Path) -> Content:
         raise ContentError([Problem("the content folder does not exist", root)])
 
     publication = _publication(_File(root / "publication.yaml", problems))
-    perspectives = _perspectives(_File(root / "perspectives.yaml", problems))
-    roles = _roles(_File(root / "roles.yaml", problems))
+    perspectives_file = _File(root / "perspectives.yaml", problems)
+    roles_file = _File(root / "roles.yaml", problems)
+    perspectives = _perspectives(perspectives_file)
+    roles = _roles(roles_file)
     statements = _statements(root / "statements", roles, perspectives, problems,
-                             _declared(root / "roles.yaml", "roles"),
-                             _declared(root / "perspectives.yaml", "perspectives"))
+                             roles_file.declared, perspectives_file.declared)
     plans = _plans(_File(root / "plan.yaml", problems), roles, perspectives)
     # {pages:ID} in any text may name a section, or a group of sections, of any plan.
     ids = {spec.id for specs in plans.values() for spec in specs}
@@ -247,16 +251,6 @@ def load_content(root: Path) -> Content:
         print_settings=print_settings,
         leaflet=leaflet,
     )
-
-
-def _declared(path: Path, key: str) -> set[str]:
-    """Ids written in a list file, valid or not, so that a broken entry is reported
-    once, where it is, and not again by everything that refers to it."""
-    data, _ = load_yaml(path)
-    items = data.get(key) if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        return set()
-    return {str(item["id"]) for item in items if isinstance(item, dict) and "id" in item}
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
@@ -311,6 +305,15 @@ def _leaflet(f: _File) -> Leaflet | bool | None:
     if not brief or not full:
         return False
     return Leaflet(brief, full)
+
+
+def find_role(content: Content, wanted: str) -> Role:
+    """A role by its id or its display name (in any case)."""
+    for role in content.roles:
+        if wanted == role.id or wanted.casefold() == role.name.casefold():
+            return role
+    known = ", ".join(r.id for r in content.roles)
+    raise InputError(f"no role '{wanted}' in roles.yaml (known: {known})")
 
 
 DEPARTMENTS = "departments"
@@ -479,6 +482,8 @@ def _listed(f: _File, key: str, build: Callable[[Node, str, int], Any]) -> list[
         item_node = f.mapping(item, f"{key}[{index}]", line)
         if item_node is None:
             continue
+        if "id" in item_node:
+            f.declared.add(str(item_node["id"]))
         label = f"{key}[{item_node.get('id', index)}]"
         obj = build(item_node, label, line)
         if obj is None:

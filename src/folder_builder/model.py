@@ -179,6 +179,9 @@ class Synthesis:
 
 # --- the page plan -----------------------------------------------------------
 
+#: Saddle-stitched booklets are printed on sheets of four pages.
+PAGES_PER_SHEET = 4
+
 STARTS = ("any", "left", "right")
 EACH = ("role", "perspective")
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pikepdf
 
 from .errors import InputError
+from .model import PAGES_PER_SHEET
 
 #: The two products: the print-shop PDF and the web PDF.
 VARIANTS = ("print", "screen")
@@ -27,9 +28,6 @@ VARIANTS = ("print", "screen")
 PT_PER_MM = 72 / 25.4
 #: How far a box may be off, in mm: well under what a guillotine can cut.
 TOLERANCE_MM = 0.1
-#: Saddle-stitched booklets are printed on sheets of four pages (the same rule as
-#: ``checks.PAGES_PER_SHEET``; not imported, so that preflight needs none of the build).
-PAGES_PER_SHEET = 4
 #: How many places an RGB (or CMYK) use is reported at before "and N more".
 MAX_PLACES = 8
 
