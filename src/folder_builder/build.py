@@ -36,6 +36,8 @@ from .render import render_html, validate_layouts
 from .templates import STYLESHEET, environment, find_file, layout_dirs
 
 if TYPE_CHECKING:
+    import jinja2
+
     from .finish import PrintFinish
 
 log = logging.getLogger("folder_builder")
@@ -115,21 +117,28 @@ def _step(name: str, fn: Callable[..., T], *args: object, **kwargs: object) -> T
     return result
 
 
-def validate(options: BuildOptions) -> Content:
-    """Load and validate content, departments and layouts without laying anything out."""
+def _prepare(options: BuildOptions) -> tuple[Content, tuple[Path, ...], jinja2.Environment,
+                                              tuple[Path, ...]]:
+    """The steps every command starts with: load the content, find the layouts,
+    check that they compile and that the fonts have every character of the content.
+    Returns the content, the layout folders, the template environment and the font
+    folders."""
     content = _step("load", load_content, options.content)
     dirs = layout_dirs(options.layouts)
     env = environment(dirs)
     _step("validate", validate_layouts, content, env)
-    folders = (BUNDLED_FONTS, *dirs[:-1])
+    font_folders = (BUNDLED_FONTS, *dirs[:-1])  # and the user's layouts, if any
+    _step("glyphs", check_glyphs, content, font_folders)
+    return content, dirs, env, font_folders
+
+
+def validate(options: BuildOptions) -> Content:
+    """Load and validate content, departments and layouts without laying anything out."""
+    content, _, _, font_folders = _prepare(options)
     problems = []
-    try:
-        check_glyphs(content, folders)
-    except ContentError as exc:
-        problems += exc.problems
     for path in department_files(content):
         try:
-            check_glyphs(content, folders, load_department(path, content))
+            check_glyphs(content, font_folders, load_department(path, content))
         except ContentError as exc:
             problems += exc.problems
     if problems:
@@ -163,12 +172,7 @@ class Builder:
             if name not in _BY_NAME:
                 raise InputError(f"unknown variant '{name}'; choose from {', '.join(VARIANTS)}")
         self.options = options
-        self.content = _step("load", load_content, options.content)
-        self.dirs = layout_dirs(options.layouts)
-        self.env = environment(self.dirs)
-        _step("validate", validate_layouts, self.content, self.env)
-        self.font_folders = (BUNDLED_FONTS, *self.dirs[:-1])  # and the user's layouts
-        _step("glyphs", check_glyphs, self.content, self.font_folders)
+        self.content, self.dirs, self.env, self.font_folders = _prepare(options)
         self.profile = _output_profile(self.content, options)
         self.font_config = FontConfiguration()
         # Fonts load once per FontConfiguration, so the files the first PDF's fetcher

@@ -52,11 +52,11 @@ def landings(document: Document, secs: Iterable[Section]) -> dict[str, Landing]:
 
 
 def check_fit(
-    document: Document, secs: tuple[Section, ...], *, pad_allowed: bool = False
+    document: Document, secs: tuple[Section, ...]
 ) -> dict[str, Landing]:
     """Fail if a section takes more pages than planned (unless it may grow), starts on
-    the wrong side, or the page count is not a whole number of sheets (unless the
-    caller will pad it). Return where sections landed."""
+    the wrong side, or the page count is not a whole number of sheets (the build pads
+    a plan's "pad" section before it checks). Return where sections landed."""
     landed = landings(document, secs)
     problems: list[Problem] = []
     for sec in secs:
@@ -78,7 +78,7 @@ def check_fit(
                 f"section '{sec.id}' should start on a {sec.start} page but starts on page "
                 f"{land.first}", spec.source.path, spec.source.line, "start"))
     total = len(document.pages)
-    if total % PAGES_PER_SHEET and not pad_allowed:
+    if total % PAGES_PER_SHEET:
         problems.append(Problem(
             f"the product has {total} pages; a saddle-stitched booklet needs a multiple of "
             f"{PAGES_PER_SHEET} — adjust the page plan"))
