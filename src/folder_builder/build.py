@@ -9,6 +9,7 @@ tagged, for the web). Each variant is checked by the same preflight that
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import logging
 import os
@@ -31,12 +32,24 @@ from .glyphs import check_glyphs
 from .logos import logo_source
 from .model import Content, Department, PrintSettings, Role
 from .output import write_atomic
+from .parts import (
+    PARTS,
+    LaidPart,
+    Part,
+    disagreement,
+    merge,
+    run_side_by_side,
+    split,
+    with_stand_ins,
+)
 from .paths import BUNDLED_CONTENT, BUNDLED_FONTS, DEFAULT_PROFILE
+from .plan import Section
 from .render import render_html, validate_layouts
 from .templates import STYLESHEET, environment, find_file, layout_dirs
 
 if TYPE_CHECKING:
     import jinja2
+    from weasyprint.document import Document
 
     from .finish import PrintFinish
 
@@ -80,6 +93,9 @@ class BuildOptions:
     #: Also write the HTML beside each PDF, stylesheets linked, for debugging and for
     #: laying it out with plain WeasyPrint (benchmarks/).
     keep_html: bool = False
+    #: Processes to work in; None: one per CPU core. The print folder is laid out in
+    #: parts side by side (parts.py); the bytes do not depend on this.
+    jobs: int | None = None
 
     def target(self, variant: str, role: Role | None = None,
                department: Department | None = None) -> Path:
@@ -199,9 +215,8 @@ class Builder:
     def make(self, variant_name: str, *, product: str, target: Path,
              role: Role | None = None, department: Department | None = None) -> BuildResult:
         """Render, lay out, check, finish, preflight and write one PDF."""
-        from .checks import check_fit, check_fonts, missing_pages
+        from .checks import check_fit
         from .finish import finish
-        from .layout import export_pdf, lay_out
         from .preflight import preflight
 
         variant = _BY_NAME[variant_name]
@@ -210,44 +225,22 @@ class Builder:
         is_print = variant is PRINT
         logo = logo_source(department.logo, variant.name, profile) \
             if department and department.logo else None
-
-        def render_and_lay_out(extra_pages: int):
-            html, sections = _step(
-                "render", render_html, content, product, self.env, variant=variant.name,
-                profile=profile, build_date=_build_date(content), role=role,
-                department=department, logo=logo, extra_pages=extra_pages)
-            document, fetcher = _step(
-                "layout", lay_out, html,
-                base_url=content.root,
-                stylesheets=[FONTS_STYLESHEET, find_file(self.dirs, STYLESHEET)],
-                roots=(content.root, *self.dirs, BUNDLED_FONTS),
-                media_type=variant.media_type,
-                extra_css=_print_css(settings.bleed_mm) if is_print else "",
-                font_config=self.font_config,
-                css_cache=self.css_cache,
-            )
-            self.served_fonts.update(fetcher.served)
-            return html, sections, document
-
-        html, sections, document = render_and_lay_out(0)
-        short = missing_pages(document)
-        if short and any(sec.spec.pad for sec in sections):
-            # A section planned with "pad: true" takes the pages up to whole sheets.
-            html, sections, document = render_and_lay_out(short)
-        landed = _step("check", check_fit, document, sections)
-        # Everything that decides the bytes, so that identifiers are stable across builds.
-        identity = hashlib.sha256(
-            "\0".join([html, variant.name, str(settings), profile.name]).encode()
-        ).hexdigest()
-        # Uncompressed: finish() deflates every stream once, in qpdf, which is faster
-        # than WeasyPrint's level-9 deflate in Python.
-        pdf = _step("export", export_pdf, document, pdf_variant=variant.pdf_variant,
-                    output_intent=variant.output_intent, uncompressed_pdf=True,
-                    pdf_identifier=identity[:32].encode())
-        check_fonts(document, self.served_fonts)
+        render = functools.partial(
+            _step, "render", render_html, content, product, self.env, variant=variant.name,
+            profile=profile, build_date=_build_date(content), role=role,
+            department=department, logo=logo)
+        html, secs = render()
+        # The print PDF in parts, side by side; the screen PDF is tagged as one
+        # structure, so it is laid out whole (as is anything the parts disagree on).
+        parts = split(secs, html, PARTS) if is_print else None
+        laid = self._lay_out_in_parts(render, parts, variant, html) if parts else None
+        if laid is None:
+            html, secs, laid = self._lay_out_whole(render, variant, html, secs)
+        landed = _step("check", check_fit, laid.anchors, laid.pages, secs)
         titles = {anchor: sec.title or content.publication.title
-                  for sec in sections for anchor in (sec.anchor, sec.end_anchor)}
-        pdf = _step("finish", finish, pdf, identity=identity,
+                  for sec in secs for anchor in (sec.anchor, sec.end_anchor)}
+        pdf = _step("finish", finish, laid.pdf, identity=_identity(html, variant, settings,
+                                                                     profile),
                     print_finish=_print_finish(settings, self.options, profile)
                     if is_print else None, link_titles=titles)
         report = _step("preflight", preflight, pdf, variant.name, bleed_mm=settings.bleed_mm)
@@ -262,11 +255,86 @@ class Builder:
                 html, [FONTS_STYLESHEET, find_file(self.dirs, STYLESHEET)], extra).encode())
         return BuildResult(
             path=path,
-            pages=len(document.pages),
+            pages=laid.pages,
             variant=variant.name,
             landings={key: (land.first, land.last) for key, land in landed.items()},
             report=report.format(),
         )
+
+    def _lay_out_whole(self, render, variant: Variant, html: str, secs: tuple[Section, ...]
+                       ) -> tuple[str, tuple[Section, ...], LaidPart]:
+        """Lay the document out in one piece; a section planned with "pad: true" then
+        takes the pages up to whole sheets, which needs a second layout."""
+        from .checks import missing_pages
+
+        document = self._lay_out(html, variant)
+        short = missing_pages(document)
+        if short and any(sec.spec.pad for sec in secs):
+            html, secs = render(extra_pages=short)
+            document = self._lay_out(html, variant)
+        return html, secs, self._export(document, variant, html)
+
+    def _lay_out_in_parts(self, render, parts: list[Part], variant: Variant, html: str
+                          ) -> LaidPart | None:
+        """Lay the parts out side by side and put them together; None if they disagree
+        about where a section lands (the caller then lays the document out whole).
+        ``html`` is the whole document's: the PDF's identifiers derive from it."""
+        rendered = [render(stand_ins=functools.partial(with_stand_ins, part=part))
+                    for part in parts]
+        secs = rendered[0][1]
+        laid = _step("parts", run_side_by_side, self.options.jobs, [
+            functools.partial(self._lay_out_and_export, part_html, variant, html)
+            for part_html, _ in rendered])
+        problem = disagreement(secs, parts, laid)
+        if problem:
+            log.info("parts     disagree (%s); laying the document out whole", problem)
+            return None
+        # Agreeing, every part has every section where the whole document would.
+        pdf = _step("merge", merge, parts, laid)
+        return LaidPart(pdf, laid[0].anchors, laid[0].pages)
+
+    def _lay_out_and_export(self, html: str, variant: Variant, identity_source: str
+                            ) -> LaidPart:
+        return self._export(self._lay_out(html, variant), variant, identity_source)
+
+    def _lay_out(self, html: str, variant: Variant) -> Document:
+        from .layout import lay_out
+
+        document, fetcher = _step(
+            "layout", lay_out, html,
+            base_url=self.content.root,
+            stylesheets=[FONTS_STYLESHEET, find_file(self.dirs, STYLESHEET)],
+            roots=(self.content.root, *self.dirs, BUNDLED_FONTS),
+            media_type=variant.media_type,
+            extra_css=_print_css(self.content.print_settings.bleed_mm)
+            if variant is PRINT else "",
+            font_config=self.font_config,
+            css_cache=self.css_cache,
+        )
+        self.served_fonts.update(fetcher.served)
+        return document
+
+    def _export(self, document: Document, variant: Variant, identity_source: str
+                ) -> LaidPart:
+        """The PDF of a laid-out document, once its fonts are known to be the project's."""
+        from .checks import anchor_pages, check_fonts
+        from .layout import export_pdf
+
+        identity = _identity(identity_source, variant, self.content.print_settings,
+                             self.profile)
+        # Uncompressed: finish() deflates every stream once, in qpdf, which is faster
+        # than WeasyPrint's level-9 deflate in Python.
+        pdf = _step("export", export_pdf, document, pdf_variant=variant.pdf_variant,
+                    output_intent=variant.output_intent, uncompressed_pdf=True,
+                    pdf_identifier=identity[:32].encode())
+        check_fonts(document, self.served_fonts)
+        return LaidPart(pdf, anchor_pages(document), len(document.pages))
+
+
+def _identity(html: str, variant: Variant, settings: PrintSettings, profile: Path) -> str:
+    """A digest of everything that decides the bytes, so that identifiers are stable."""
+    return hashlib.sha256(
+        "\0".join([html, variant.name, str(settings), profile.name]).encode()).hexdigest()
 
 
 def standalone_html(html: str, stylesheets: list[Path], extra_css: str) -> str:

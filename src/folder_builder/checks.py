@@ -42,8 +42,7 @@ def anchor_pages(document: Document) -> dict[str, int]:
     return pages
 
 
-def landings(document: Document, secs: Iterable[Section]) -> dict[str, Landing]:
-    found = anchor_pages(document)
+def landings(found: dict[str, int], secs: Iterable[Section]) -> dict[str, Landing]:
     out: dict[str, Landing] = {}
     for sec in secs:
         if sec.anchor in found and sec.end_anchor in found:
@@ -52,12 +51,14 @@ def landings(document: Document, secs: Iterable[Section]) -> dict[str, Landing]:
 
 
 def check_fit(
-    document: Document, secs: tuple[Section, ...]
+    anchors: dict[str, int], total: int, secs: tuple[Section, ...]
 ) -> dict[str, Landing]:
     """Fail if a section takes more pages than planned (unless it may grow), starts on
     the wrong side, or the page count is not a whole number of sheets (the build pads
-    a plan's "pad" section before it checks). Return where sections landed."""
-    landed = landings(document, secs)
+    a plan's "pad" section before it checks). ``anchors`` are the pages of the laid-out
+    document's anchors (see anchor_pages), ``total`` its page count. Return where
+    sections landed."""
+    landed = landings(anchors, secs)
     problems: list[Problem] = []
     for sec in secs:
         spec = sec.spec
@@ -77,7 +78,6 @@ def check_fit(
             problems.append(Problem(
                 f"section '{sec.id}' should start on a {sec.start} page but starts on page "
                 f"{land.first}", spec.source.path, spec.source.line, "start"))
-    total = len(document.pages)
     if total % PAGES_PER_SHEET:
         problems.append(Problem(
             f"the product has {total} pages; a saddle-stitched booklet needs a multiple of "

@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--icc", type=Path, metavar="FILE",
                          help="the print shop's CMYK ICC profile, embedded as the output "
                          "intent (default: print.yaml's, else the bundled FOGRA39)")
+        sub.add_argument("--jobs", "-j", type=int, metavar="N",
+                         help="processes to work in (default: one per CPU core); the PDFs "
+                         "are the same whatever the number")
         sub.add_argument("--keep-html", action="store_true",
                          help="also write the HTML beside each PDF (stylesheets linked), to "
                          "inspect it or lay it out with plain WeasyPrint")
@@ -88,8 +91,6 @@ def _parser() -> argparse.ArgumentParser:
                            help="departments to build for (default: all in content/departments/)")
     batch_cmd.add_argument("--no-plain", dest="plain", action="store_false",
                            help="skip the leaflets without a department")
-    batch_cmd.add_argument("--jobs", "-j", type=int, metavar="N",
-                           help="worker processes (default: one per CPU core)")
     batch_cmd.add_argument("--output-dir", type=Path, metavar="DIR",
                            help="where to write (default: build/leaflets)")
     check_cmd = commands.add_parser(
@@ -149,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 jobs=args.jobs, output_dir=args.output_dir)
             return EXIT_OK if outcome.ok else EXIT_FAILED
         options = replace(options, output=args.output, variants=variants, marks=args.marks,
-                          icc=args.icc, keep_html=args.keep_html,
+                          icc=args.icc, keep_html=args.keep_html, jobs=args.jobs,
                           role=getattr(args, "role", None),
                           department=getattr(args, "department", None))
         for result in build(options):

@@ -57,10 +57,21 @@ class FolderBuilderError(Exception):
         self.message = message
         self.problems = tuple(problems)
 
+    def __reduce__(self):
+        # Pickled when a part laid out in another process fails: keep the problems.
+        return _rebuild, (type(self), self.message, self.problems)
+
     def report(self) -> str:
         lines = [self.message]
         lines += [f"  {p}" for p in self.problems]
         return "\n".join(lines)
+
+
+def _rebuild(cls: type[FolderBuilderError], message: str,
+             problems: tuple[Problem, ...]) -> FolderBuilderError:
+    error = cls.__new__(cls)
+    FolderBuilderError.__init__(error, message, problems)
+    return error
 
 
 class InputError(FolderBuilderError):

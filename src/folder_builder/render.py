@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
@@ -57,12 +58,14 @@ def render_html(
     department: Department | None = None,
     logo: str | None = None,
     extra_pages: int = 0,
+    stand_ins: Callable[[tuple[Section, ...]], tuple[Section, ...]] | None = None,
 ) -> tuple[str, tuple[Section, ...]]:
     """The HTML of ``product`` in ``variant`` and the concrete sections it is made of.
 
     ``profile`` is the CMYK profile the screen variant converts colours through;
     ``role`` and ``department`` are what a leaflet is made for, ``logo`` the
-    department logo's source for this variant.
+    department logo's source for this variant. ``stand_ins`` replaces sections that
+    another process lays out (see parts.py); the sections returned are the real ones.
     """
     secs = sections(content, product, role, extra_pages)
     context = {
@@ -70,7 +73,7 @@ def render_html(
         "publication": content.publication,
         "product": product,
         "variant": variant,
-        "sections": secs,
+        "sections": stand_ins(secs) if stand_ins else secs,
         "ranges": planned_ranges(secs),
         "wheel": diagram.wheel(content.perspectives),
         "colour": css_function(variant, profile),
