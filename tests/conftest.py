@@ -6,6 +6,7 @@ that needs a PDF builds its own small variant in ``tmp_path``.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Iterable
@@ -24,6 +25,18 @@ CONTENT = BUNDLED_CONTENT
 LAYOUTS = BUNDLED_LAYOUTS
 FONTS = BUNDLED_FONTS
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache(tmp_path_factory):
+    """The tests use a cache of their own, empty at the start, not the user's."""
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if old is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
 
 
 # --- text extracted from PDFs --------------------------------------------------

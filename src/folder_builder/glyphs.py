@@ -14,6 +14,7 @@ from dataclasses import fields, is_dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .cache import load_font_coverage, store_font_coverage
 from .errors import ContentError, Problem
 from .model import BulletList, Content, Department, Paragraph, Text
 
@@ -28,16 +29,24 @@ def font_files(folders: tuple[Path, ...]) -> tuple[Path, ...]:
 @lru_cache(maxsize=4)
 def coverage(files: tuple[Path, ...]) -> frozenset[int]:
     """The code points the fonts in ``files`` have glyphs for, together."""
-    from fontTools.ttLib import TTFont  # fontTools comes with WeasyPrint
-
     points: set[int] = set()
     for path in files:
-        try:
-            font = TTFont(path, lazy=True, fontNumber=0)
-            points.update(font.getBestCmap() or {})
-        except Exception:  # an unreadable font is WeasyPrint's to report, at layout
-            continue
+        points |= font_coverage(path)
     return frozenset(points)
+
+
+def font_coverage(path: Path) -> frozenset[int]:
+    """The code points one font file has glyphs for (read once, then cached)."""
+    points = load_font_coverage(path)
+    if points is None:
+        from fontTools.ttLib import TTFont  # fontTools comes with WeasyPrint
+
+        try:
+            points = frozenset(TTFont(path, lazy=True, fontNumber=0).getBestCmap() or {})
+        except Exception:  # an unreadable font is WeasyPrint's to report, at layout
+            return frozenset()
+        store_font_coverage(path, points)
+    return points
 
 
 def _needs_glyph(char: str) -> bool:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jinja2
 
+from .cache import template_cache
 from .errors import InputError
 from .paths import BUNDLED_LAYOUTS
 
@@ -38,6 +39,7 @@ def environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
         extensions=["jinja2.ext.do"],
+        bytecode_cache=template_cache(),
     )
     return env
 
