@@ -69,4 +69,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --editable ".$extras"
     touch "$stamp"
 fi
+# Compiled modules, so that a run does not compile them again (an editable install
+# leaves that to the first import, which cannot write them where
+# PYTHONDONTWRITEBYTECODE is set). Stale ones are ignored by Python.
+.venv/bin/python -m compileall -q src/folder_builder >/dev/null
 say "ready: .venv/bin/folder-builder"
