@@ -60,8 +60,9 @@ def run(command: list[str]) -> tuple[float, float, float]:
         sys.exit(f"failed ({process.returncode}): {' '.join(command)}\n"
                  f"{process.stderr.read().decode()}")
     process.stderr.close()
-    # ru_maxrss is the largest process in the tree; for a pool it is one worker.
-    # (os.wait4 reports the process itself; its workers' CPU comes from RUSAGE_CHILDREN.)
+    # os.wait4 reports the process and the workers it forked and waited for (the
+    # folder's second part, a batch's workers): CPU time is the whole tree's, and
+    # ru_maxrss the largest single process in it.
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
@@ -104,6 +105,8 @@ def main() -> None:
     results = [
         measure("validate", [TOOL, "validate"], args.runs),
         measure("folder, print", [TOOL, "build", "-o", str(out / "f.pdf")], args.runs, 28),
+        measure("folder, print, --jobs 1", [TOOL, "build", "--jobs", "1", "-o",
+                                            str(out / "f1.pdf")], args.runs, 28),
         measure("folder, screen", [TOOL, "build", "--variant", "screen", "-o",
                                    str(out / "s.pdf")], args.runs, 28),
         measure("one leaflet, print", [TOOL, "leaflet", "--role", "leder-af-medarbejder",
@@ -134,10 +137,12 @@ def main() -> None:
         print("  ".join(f"{h:>28}" if i == 0 else f"{h:>9}" for i, h in enumerate(header)))
         for r in results:
             print("  ".join(f"{c:>28}" if i == 0 else f"{c:>9}" for i, c in enumerate(r.row())))
-    folder = results[1]
-    one, many = results[4], results[5]
+    folder, folder_one = results[1], results[2]
+    one, many = results[5], results[6]
     print(f"overhead of folder-builder build over plain weasyprint: "
-          f"{folder.median / plain.median:.2f}×")
+          f"{folder.median / plain.median:.2f}× (in one process, --jobs 1: "
+          f"{folder_one.median / plain.median:.2f}×; CPU time: "
+          f"{statistics.median(folder.cpu) / statistics.median(plain.cpu):.2f}×)")
     print(f"batch speed-up, 1 → {cores} workers: {one.median / many.median:.2f}×")
 
 

@@ -1,0 +1,93 @@
+"""cache.py: compiled templates and font character sets, reused only while current."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import FONTS, copy_content, edit
+from folder_builder import cache
+from folder_builder.content import load_content
+from folder_builder.errors import ContentError
+from folder_builder.glyphs import check_glyphs, font_coverage
+from folder_builder.render import render_html
+from folder_builder.templates import environment, layout_dirs
+
+REGULAR = FONTS / "source-sans-3" / "SourceSans3-Regular.ttf"
+SERIF = FONTS / "source-serif-4" / "SourceSerif4-It.ttf"
+
+
+@pytest.fixture
+def own_cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    monkeypatch.delenv("FOLDER_BUILDER_CACHE", raising=False)
+    return folder / "folder-builder"
+
+
+def test_a_font_is_read_once_and_its_entry_follows_the_file(own_cache, tmp_path):
+    font = tmp_path / "font.ttf"
+    shutil.copyfile(REGULAR, font)
+    points = font_coverage(font)
+    assert ord("ø") in points and len(points) > 500
+    assert cache.load_font_coverage(font) == points
+    assert len(list((own_cache / "fonts").iterdir())) == 1
+    # Another font under the same name: the old entry no longer matches the file.
+    shutil.copyfile(SERIF, font)
+    assert cache.load_font_coverage(font) is None
+    assert font_coverage(font) != points
+    assert cache.load_font_coverage(font) == font_coverage(font)
+
+
+def test_a_damaged_entry_is_worked_out_again(own_cache, tmp_path):
+    font = tmp_path / "font.ttf"
+    shutil.copyfile(REGULAR, font)
+    points = font_coverage(font)
+    [entry] = (own_cache / "fonts").iterdir()
+    entry.write_text("{not json")
+    assert cache.load_font_coverage(font) is None
+    assert font_coverage(font) == points
+
+
+def test_templates_are_compiled_once_and_recompiled_when_edited(own_cache, tmp_path):
+    content = load_content(copy_content(tmp_path))
+    bundled, _ = render_html(content, "folder", environment(layout_dirs(None)))
+    assert any((own_cache / "templates").iterdir())
+    # a user's copy of a partial with the same name, then edited: never the stale one
+    layouts = tmp_path / "layouts" / "sections"
+    layouts.mkdir(parents=True)
+    partial = layouts / "notes.html.j2"
+    shutil.copyfile(layout_dirs(None)[0] / "sections" / "notes.html.j2", partial)
+    first, _ = render_html(content, "folder", environment(layout_dirs(layouts.parent)))
+    assert first == bundled
+    partial.write_text(partial.read_text() + "<p>EDITED</p>\n")
+    second, _ = render_html(content, "folder", environment(layout_dirs(layouts.parent)))
+    assert "EDITED" in second
+
+
+def test_the_cache_can_be_turned_off(own_cache, monkeypatch):
+    monkeypatch.setenv("FOLDER_BUILDER_CACHE", "off")
+    assert cache.cache_dir() is None and cache.template_cache() is None
+    assert font_coverage(REGULAR)  # read from the file
+    assert not own_cache.exists()
+
+
+def test_a_cache_that_cannot_be_written_is_done_without(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert cache.cache_dir() is None
+    content = load_content(copy_content(tmp_path))
+    html, _ = render_html(content, "folder", environment(layout_dirs(None)))
+    assert "<section" in html
+
+
+def test_a_missing_character_is_found_with_a_warm_cache(own_cache, tmp_path):
+    root = copy_content(tmp_path)
+    check_glyphs(load_content(root), (FONTS,))  # fills the cache
+    edit(root / "statements" / "chef.yaml", "Jeg er ansvarlig for den overordnede",
+         "Jeg er ansvarlig for den \u2603 overordnede")
+    with pytest.raises(ContentError) as caught:
+        check_glyphs(load_content(root), (FONTS,))
+    assert "U+2603 SNOWMAN" in caught.value.report()

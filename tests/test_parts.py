@@ -1,0 +1,231 @@
+"""parts.py: the print folder laid out in parts side by side, then put together."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import pickle
+
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+
+import folder_builder.build as build_module
+from conftest import CONTENT, copy_content, page_texts
+from folder_builder.build import Builder, BuildOptions, build
+from folder_builder.content import load_content
+from folder_builder.errors import ContentError, LayoutError, Problem
+from folder_builder.parts import (
+    PARTS,
+    STAND_IN,
+    planned_pages,
+    run_side_by_side,
+    split,
+    with_stand_ins,
+)
+from folder_builder.render import render_html
+from folder_builder.templates import environment, layout_dirs
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    content = load_content(CONTENT)
+    env = environment(layout_dirs(None))
+    return content, env, *render_html(content, "folder", env)
+
+
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory):
+    """The print folder laid out in one piece (as before parts existed)."""
+    out = tmp_path_factory.mktemp("whole") / "whole.pdf"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(build_module, "PARTS", 1)
+        [result] = build(BuildOptions(output=out))
+    return result
+
+
+# --- cutting the plan ------------------------------------------------------------
+
+
+def test_planned_pages_are_where_the_folder_lands(rendered, folder):
+    _, _, _, secs = rendered
+    planned = planned_pages(secs)
+    assert planned == folder.result.landings
+    assert planned["guide"] == (4, 4) and planned["back"] == (28, 28)
+
+
+def test_split_cuts_the_folder_into_contiguous_parts_at_section_starts(rendered):
+    _, _, html, secs = rendered
+    parts = split(secs, html)
+    assert parts is not None and len(parts) == PARTS == 2
+    planned = planned_pages(secs)
+    # every section in exactly one part, in print order
+    owners = [next(i for i, part in enumerate(parts) if sec.id in part.sections)
+              for sec in secs]
+    assert owners == sorted(owners) and set(owners) == {0, 1}
+    # the pages follow on, from 1 to the last, and each part starts with its own section
+    assert parts[0].first == 1 and parts[-1].last == 28
+    assert parts[1].first == parts[0].last + 1
+    first_of_second = secs[owners.index(1)]
+    assert parts[1].first == planned[first_of_second.id][0]
+    # about half the work each: neither part has less than a third of the pages
+    assert all(part.last - part.first + 1 >= 28 / 3 for part in parts)
+
+
+def test_a_plan_that_grows_or_pads_is_not_cut(rendered):
+    content, env, _, _ = rendered
+    role = next(r for r in content.roles if not r.shared)
+    html, secs = render_html(content, "leaflet", env, role=role)
+    assert any(s.spec.grow or s.spec.pad for s in secs)
+    assert split(secs, html) is None
+
+
+def test_a_layout_without_section_wrappers_is_not_cut(rendered):
+    _, _, _, secs = rendered
+    assert split(secs, "<html><body>no anchors</body></html>") is None
+
+
+def test_stand_ins_keep_their_place_but_not_their_text(rendered):
+    content, env, _, secs = rendered
+    part = split(secs, rendered[2])[1]
+    html, returned = render_html(content, "folder", env,
+                                 stand_ins=functools.partial(with_stand_ins, part=part))
+    assert returned == secs  # the real sections, for the fit guard
+    compliance = content.statements_for("chef", "compliance")[0].text
+    direktoer = content.statements_for("direktoer", "compliance")[0].text
+    assert direktoer in html  # roles-direktoer is in the second part
+    assert html.count(compliance) == 1  # on the perspective spread only, not on roles-chef
+    assert html.count(f"layout-{STAND_IN}") == len(secs) - len(part.sections)
+    for sec in secs:  # every anchor is there, for page numbers and references
+        assert f'id="{sec.anchor}"' in html and f'id="{sec.end_anchor}"' in html
+
+
+# --- the folder put together -----------------------------------------------------
+
+
+def test_parts_give_the_same_pages_as_a_whole_layout(folder, whole):
+    assert folder.result.landings == whole.landings
+    assert folder.texts == page_texts(whole.path)
+    parts_pdf, whole_pdf = pdfium.PdfDocument(folder.result.path), pdfium.PdfDocument(whole.path)
+    try:
+        for index in range(len(whole_pdf)):
+            a = parts_pdf[index].render(scale=0.5).to_pil().convert("RGB")
+            b = whole_pdf[index].render(scale=0.5).to_pil().convert("RGB")
+            assert a.tobytes() == b.tobytes(), f"page {index + 1} differs"
+    finally:
+        parts_pdf.close()
+        whole_pdf.close()
+
+
+def test_bookmarks_point_at_each_section_first_page(folder, whole):
+    def outline(path):
+        with pikepdf.open(path) as pdf:
+            index = {page.objgen: n for n, page in enumerate(pdf.pages, 1)}
+            with pdf.open_outline() as tree:
+                return [(str(item.title), index[item.destination[0].objgen])
+                        for item in tree.root]
+
+    got = outline(folder.result.path)
+    assert got == outline(whole.path)
+    assert ("Forord", 2) in got and ("Den Nye Syntese", 26) in got and len(got) == 17
+
+
+def test_each_font_subset_has_a_name_of_its_own(folder):
+    with pikepdf.open(folder.result.path) as pdf:
+        names: dict[str, set] = {}
+        for page in pdf.pages:
+            for font in page.Resources.Font.values():
+                names.setdefault(str(font.BaseFont), set()).add(font.objgen)
+                descendant = font.DescendantFonts[0]
+                assert descendant.FontDescriptor.FontName == font.BaseFont
+        assert all(len(objects) == 1 for objects in names.values()), names
+        # two parts: the fonts used on both sides of the cut appear twice, tagged apart
+        families = [name.split("+", 1)[1] for name in names]
+        assert len(families) > len(set(families))
+        assert "/Dests" not in pdf.Root.get("/Names", {})
+
+
+def test_the_bytes_do_not_depend_on_the_number_of_processes(folder, tmp_path):
+    [one] = build(BuildOptions(output=tmp_path / "one.pdf", jobs=1))
+    assert one.path.read_bytes() == folder.result.path.read_bytes()
+
+
+def test_parts_that_disagree_give_way_to_a_whole_layout(tmp_path, caplog):
+    """A foreword shortened to one page ends on page 2, its stand-in on page 3: the
+    parts disagree, and the folder is laid out whole (and is right)."""
+    root = copy_content(tmp_path)
+    path = root / "foreword.yaml"
+    text = path.read_text(encoding="utf-8")
+    # keep the first paragraph of the body and the signature
+    short = text[:text.index("\n\n")] + "\n" + text[text.index("signature:"):]
+    path.write_text(short, encoding="utf-8")
+    caplog.set_level(logging.INFO, logger="folder_builder")
+    [result] = build(BuildOptions(content=root, output=tmp_path / "short.pdf"))
+    assert result.landings["foreword"] == (2, 2) and result.landings["guide"] == (4, 4)
+    assert result.pages == 28
+    assert any("disagree" in r.getMessage() and "foreword" in r.getMessage()
+               for r in caplog.records)
+
+
+def test_a_part_that_fails_elsewhere_reports_its_problems_here(tmp_path):
+    """WeasyPrint's complaints in the second part's process reach the user whole."""
+    root = copy_content(tmp_path)
+    layouts = tmp_path / "layouts"
+    layouts.mkdir()
+    # only the perspective spreads (second part) ask for a file outside the project
+    (layouts / "style.css").write_text(
+        (build_module.find_file(layout_dirs(None), "style.css")).read_text() +
+        '.chain { background: url("file:///etc/passwd"); }\n', encoding="utf-8")
+    with pytest.raises(LayoutError) as caught:
+        build(BuildOptions(content=root, layouts=layouts, output=tmp_path / "x.pdf"))
+    assert any("/etc/passwd" in str(p) for p in caught.value.problems)
+    assert not (tmp_path / "x.pdf").exists()
+
+
+# --- working side by side --------------------------------------------------------
+
+
+def test_errors_travel_between_processes_with_their_problems():
+    for error in (ContentError([Problem("bad", line=3, field="text")]),
+                  LayoutError("no", [Problem("refused 'file:///etc/passwd'")])):
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error) and copy.report() == error.report()
+        assert copy.exit_code == error.exit_code
+
+
+def _fail() -> None:
+    raise ContentError([Problem("from a worker", line=7)])
+
+
+def test_side_by_side_keeps_order_and_raises_a_worker_error():
+    assert run_side_by_side(2, [lambda: "a", lambda: "b", lambda: "c"]) == ["a", "b", "c"]
+    assert run_side_by_side(1, [lambda: 1, lambda: 2]) == [1, 2]
+    with pytest.raises(ContentError) as caught:
+        run_side_by_side(2, [lambda: "fine", _fail])
+    assert caught.value.problems == (Problem("from a worker", line=7),)
+
+
+def test_screen_pdf_is_laid_out_whole(monkeypatch, tmp_path):
+    """The screen PDF is one tagged structure: it is never cut."""
+    calls = []
+    monkeypatch.setattr(Builder, "_lay_out_in_parts",
+                        lambda self, *args: calls.append(args) or None)
+    build(BuildOptions(output=tmp_path / "s.pdf", variants=("screen",)))
+    assert calls == []
+
+
+def test_sized_array_types_are_cffis_own_without_parsing():
+    from folder_builder.layout import weasyprint
+
+    weasyprint()
+    from weasyprint.text.ffi import ffi
+
+    quick = ffi.typeof("hb_codepoint_t[123]")  # built from "hb_codepoint_t *"
+    parsed = ffi.typeof("hb_codepoint_t [ 123 ]")  # another spelling: pycparser's way
+    assert quick is parsed
+    assert list(ffi.new("hb_codepoint_t[3]", [7, 8, 9])) == [7, 8, 9]
+    assert ffi.typeof("unsigned int *").cname == "unsigned int *"
+    from cffi import CDefError
+
+    with pytest.raises(CDefError, match="no_such_type"):  # as cffi says it, unchanged
+        ffi.typeof("no_such_type[4]")
