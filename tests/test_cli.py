@@ -153,3 +153,15 @@ def test_python_dash_m_reports_bad_content_with_exit_2(tmp_path):
     assert run.returncode == EXIT_BAD_INPUT
     assert "synthesis.yaml: the file is empty" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("jobs", ["0", "-2", "two"])
+def test_jobs_must_be_a_whole_number_of_at_least_one(jobs, capsys):
+    assert main(["build", "--jobs", jobs]) == EXIT_BAD_INPUT
+    assert f"'{jobs}' is not a whole number of at least 1" in capsys.readouterr().err
+
+
+def test_build_in_one_process(tmp_path, capsys):
+    target = tmp_path / "one.pdf"
+    assert main(["build", "--jobs", "1", "-o", str(target)]) == EXIT_OK
+    assert "28 pages, print, preflight passed" in capsys.readouterr().out

@@ -18,6 +18,17 @@ from .build import VARIANTS, BuildOptions, build, validate
 from .errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, FolderBuilderError
 
 
+def _positive(text: str) -> int:
+    """A whole number of at least 1 (for --jobs)."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of at least 1")
+    return number
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="folder-builder",
@@ -45,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--icc", type=Path, metavar="FILE",
                          help="the print shop's CMYK ICC profile, embedded as the output "
                          "intent (default: print.yaml's, else the bundled FOGRA39)")
-        sub.add_argument("--jobs", "-j", type=int, metavar="N",
+        sub.add_argument("--jobs", "-j", type=_positive, metavar="N",
                          help="processes to work in (default: one per CPU core); the PDFs "
                          "are the same whatever the number")
         sub.add_argument("--keep-html", action="store_true",

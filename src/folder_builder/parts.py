@@ -29,11 +29,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from io import BytesIO
-from typing import TypeVar
-
-import pikepdf
+from typing import TYPE_CHECKING, TypeVar
 
 from .plan import Section
+
+if TYPE_CHECKING:  # imported where used: "validate" must not pay for pikepdf
+    import pikepdf
 
 T = TypeVar("T")
 
@@ -135,6 +136,8 @@ def disagreement(secs: Sequence[Section], parts: Sequence[Part],
 def merge(parts: Sequence[Part], laid: Sequence[LaidPart]) -> bytes:
     """One PDF of each part's own pages. The first part's document is the base: its
     metadata, and its outline, which (the parts agreeing) points at the right pages."""
+    import pikepdf
+
     base = pikepdf.open(BytesIO(laid[0].pdf))
     outline = _outline_pages(base)
     # Named destinations serve links, and a print PDF has none (finish removes them).
@@ -160,6 +163,8 @@ def merge(parts: Sequence[Part], laid: Sequence[LaidPart]) -> bytes:
 
 def _outline_pages(pdf: pikepdf.Pdf) -> list[tuple[pikepdf.Dictionary, int]]:
     """Every outline item with an explicit destination, and the index of its page."""
+    import pikepdf
+
     index = {page.objgen: i for i, page in enumerate(pdf.pages)}
     found = []
     stack = [pdf.Root.Outlines.get("/First")] if "/Outlines" in pdf.Root else []
@@ -196,6 +201,8 @@ def _retag_fonts(pages: Sequence[pikepdf.Page], used: set[str], part: int) -> No
     standard wants different subsets in one file to carry different tags (ISO
     32000-1, 9.6.4), and some RIPs mix same-named subsets up.
     """
+    import pikepdf
+
     for font in _fonts(pages):
         old = str(font.BaseFont)[1:]
         if len(old) < 7 or old[6] != "+":
