@@ -147,8 +147,10 @@ def merge(parts: Sequence[Part], laid: Sequence[LaidPart]) -> bytes:
     while len(base.pages) > keep.last:
         del base.pages[-1]
     used_tags = _font_tags(base.pages)
+    sources = []  # pikepdf copies page contents on save: the sources stay open till then
     for index, (part, piece) in enumerate(zip(parts[1:], laid[1:], strict=True), 1):
         other = pikepdf.open(BytesIO(piece.pdf))
+        sources.append(other)
         pages = list(other.pages)[part.first - 1:part.last]
         _retag_fonts(pages, used_tags, index)
         base.pages.extend(pages)
