@@ -9,7 +9,6 @@ and does not stop the others.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -20,6 +19,7 @@ from typing import TextIO
 from .build import Builder, BuildOptions, leaflet_name
 from .content import department_files, find_department, find_role, load_content
 from .errors import FolderBuilderError
+from .parts import cores
 
 DEFAULT_DIR = Path("build") / "leaflets"
 
@@ -107,7 +107,7 @@ def run_batch(
     started = time.perf_counter()
     work = plan_jobs(options, roles, departments, plain)
     output_dir = output_dir or DEFAULT_DIR
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(work) or 1))
+    workers = max(1, min(jobs or cores(), len(work) or 1))
     options = replace(options, output=None)
     outcome = Outcome()
     progress = _Progress(len(work), stream)
