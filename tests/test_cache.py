@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -91,3 +92,84 @@ def test_a_missing_character_is_found_with_a_warm_cache(own_cache, tmp_path):
     with pytest.raises(ContentError) as caught:
         check_glyphs(load_content(root), (FONTS,))
     assert "U+2603 SNOWMAN" in caught.value.report()
+
+
+@pytest.fixture
+def lookups(own_cache, tmp_path, monkeypatch):
+    """A linker index of our own, and a find_library that records what it is asked."""
+    import ctypes.util
+
+    index = tmp_path / "ld.so.cache"
+    index.write_bytes(b"index one")
+    monkeypatch.setattr(cache, "_LIBRARY_INDEX", index)
+    asked: list[str] = []
+    real = ctypes.util.find_library
+
+    def find_library(name):
+        asked.append(name)
+        return real(name)
+
+    monkeypatch.setattr(ctypes.util, "find_library", find_library)
+    return index, asked
+
+
+def _look_up(*names):
+    import ctypes.util
+
+    with cache.remembered_library_lookups():
+        return [ctypes.util.find_library(name) for name in names]
+
+
+def test_library_lookups_are_remembered_while_the_linker_index_is_unchanged(lookups, own_cache):
+    import ctypes.util
+
+    index, asked = lookups
+    before = ctypes.util.find_library
+    first = _look_up("c", "no-such-library-anywhere")
+    assert first[0] and first[1] is None
+    assert asked == ["c", "no-such-library-anywhere"]
+    assert ctypes.util.find_library is before  # put back after the import
+    assert _look_up("c", "no-such-library-anywhere") == first
+    assert asked == ["c", "no-such-library-anywhere"]  # both answered from the cache
+    index.write_bytes(b"index two, after a library was installed")
+    assert _look_up("c", "no-such-library-anywhere") == first
+    assert asked == ["c", "no-such-library-anywhere"] * 2
+
+
+def test_a_remembered_library_that_no_longer_loads_is_looked_up_again(lookups, own_cache):
+    import json
+
+    _, asked = lookups
+    [real] = _look_up("c")
+    store = own_cache / "libraries.json"
+    entry = json.loads(store.read_text())
+    entry["found"]["c"] = "libgone-since-yesterday.so.9"
+    store.write_text(json.dumps(entry))
+    assert _look_up("c") == [real]
+    assert asked == ["c", "c"]
+    assert json.loads(store.read_text())["found"]["c"] == real
+
+
+def test_library_lookups_are_left_alone_without_a_cache(lookups, own_cache, monkeypatch):
+    monkeypatch.setenv("FOLDER_BUILDER_CACHE", "off")
+    _, asked = lookups
+    _look_up("c")
+    _look_up("c")
+    assert asked == ["c", "c"]
+    assert not own_cache.exists()
+
+
+def test_weasyprint_loads_its_libraries_through_the_cache(own_cache):
+    """Every library WeasyPrint needs is found by the lookups the cache keeps."""
+    import json
+    import subprocess
+    import sys
+
+    if not cache._LIBRARY_INDEX.is_file():
+        pytest.skip("no linker index on this system")
+    # A fresh process: this one imported WeasyPrint long ago.
+    subprocess.run([sys.executable, "-c", "from folder_builder.layout import weasyprint; "
+                    "weasyprint()"], check=True, env={**os.environ})
+    found = json.loads((own_cache / "libraries.json").read_text())["found"]
+    assert {"libpango-1.0.so.0", "libharfbuzz.so.0", "libfontconfig.so.1"} <= set(
+        found.values())

@@ -182,7 +182,7 @@ class Builder:
     content, the templates, the output profile and WeasyPrint's fonts."""
 
     def __init__(self, options: BuildOptions) -> None:
-        from weasyprint.text.fonts import FontConfiguration
+        from .layout import font_configuration
 
         for name in options.variants:
             if name not in _BY_NAME:
@@ -190,7 +190,7 @@ class Builder:
         self.options = options
         self.content, self.dirs, self.env, self.font_folders = _prepare(options)
         self.profile = _output_profile(self.content, options)
-        self.font_config = FontConfiguration()
+        self.font_config = font_configuration()
         # Fonts load once per FontConfiguration, so the files the first PDF's fetcher
         # served are the project fonts every later PDF may embed.
         self.served_fonts: dict[str, str] = {}

@@ -1,18 +1,21 @@
-"""A per-user cache of work that only depends on files: compiled templates and the
-characters each font has.
+"""A per-user cache of work that only depends on files: compiled templates, the
+characters each font has, and where the system's libraries are.
 
-Both cost a tenth of a second on every run and change only when a file does.
-Entries are checked against their source (Jinja compares a checksum of the
-template; a font's entry carries the file's size and modification time), so a
-stale entry is never used. The cache lives in ``$XDG_CACHE_HOME/folder-builder``
-(``~/.cache/folder-builder``); ``FOLDER_BUILDER_CACHE=off`` turns it off, and
-anything that cannot be read or written there is simply worked out again.
+Each costs a tenth of a second or more on every run and changes only when a file
+does. Entries are checked against their source (Jinja compares a checksum of the
+template; a font's entry carries the file's size and modification time; library
+lookups are keyed by the linker's index), so a stale entry is never used. The
+cache lives in ``$XDG_CACHE_HOME/folder-builder`` (``~/.cache/folder-builder``);
+``FOLDER_BUILDER_CACHE=off`` turns it off, and anything that cannot be read or
+written there is simply worked out again.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import jinja2
@@ -63,18 +66,82 @@ def store_font_coverage(path: Path, points: frozenset[int]) -> None:
     folder = cache_dir()
     if folder is None:
         return
-    target = folder / "fonts" / _key(path)
     try:
-        target.parent.mkdir(exist_ok=True)
-        temporary = target.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({"file": str(path), "signature": _signature(path),
-                                         "points": sorted(points)}))
-        temporary.replace(target)
+        signature = _signature(path)
     except OSError:
-        pass
+        return
+    _write_json(folder / "fonts" / _key(path),
+                {"file": str(path), "signature": signature, "points": sorted(points)})
 
 
 def _key(path: Path) -> str:
     import hashlib
 
     return hashlib.sha256(str(path).encode()).hexdigest()[:24] + ".json"
+
+
+_LIBRARY_INDEX = Path("/etc/ld.so.cache")
+
+
+@contextmanager
+def remembered_library_lookups() -> Iterator[None]:
+    """Answer ``ctypes.util.find_library`` from the cache while WeasyPrint is imported.
+
+    WeasyPrint tries several spellings of each library it loads ("libgobject-2.0-0",
+    "gobject-2.0-0", … "libgobject-2.0.so.0"); for every spelling the linker does not
+    know, cffi asks ``find_library``, which on Linux runs ``ldconfig``, ``gcc`` and
+    ``ld`` as subprocesses: 60 of them, a quarter of a second on every start. The
+    answers depend only on the installed libraries, so they are kept with the
+    linker's own index (``/etc/ld.so.cache``, rewritten whenever a library is
+    installed) as their key, and a remembered library is only used if it still
+    loads. Where there is no such index, lookups are left alone.
+    """
+    import ctypes
+    import ctypes.util
+
+    folder = cache_dir()
+    if folder is None or not _LIBRARY_INDEX.is_file():
+        yield
+        return
+    store = folder / "libraries.json"
+    key = [*_signature(_LIBRARY_INDEX), os.environ.get("LD_LIBRARY_PATH", "")]
+    try:
+        entry = json.loads(store.read_text())
+        known: dict[str, str | None] = entry["found"] if entry["key"] == key else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        known = {}
+    original = ctypes.util.find_library
+    learnt = False
+
+    def find_library(name: str) -> str | None:
+        nonlocal learnt
+        if name in known:
+            found = known[name]
+            try:
+                if found is not None:
+                    ctypes.CDLL(found)
+                return found
+            except OSError:
+                pass
+        known[name] = original(name)
+        learnt = True
+        return known[name]
+
+    ctypes.util.find_library = find_library
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = original
+        if learnt:
+            _write_json(store, {"key": key, "found": known})
+
+
+def _write_json(target: Path, value: object) -> None:
+    """Write a cache file whole or not at all (another process may be reading it)."""
+    try:
+        target.parent.mkdir(exist_ok=True)
+        temporary = target.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(value))
+        temporary.replace(target)
+    except OSError:
+        pass

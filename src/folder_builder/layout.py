@@ -34,14 +34,26 @@ MISSING_LIBRARY = (
 
 
 def weasyprint():
-    """Import WeasyPrint, turning a missing system library into a clear message."""
+    """Import WeasyPrint, turning a missing system library into a clear message.
+    Every use of WeasyPrint starts here (see cache.remembered_library_lookups)."""
+    from .cache import remembered_library_lookups
+
     try:
-        import weasyprint as wp
-        from weasyprint.text.ffi import ffi
+        with remembered_library_lookups():
+            import weasyprint as wp
+            from weasyprint.text.ffi import ffi
     except OSError as exc:
         raise FolderBuilderError(MISSING_LIBRARY.format(error=exc)) from exc
     _sized_arrays_without_parsing(ffi)
     return wp
+
+
+def font_configuration() -> FontConfiguration:
+    """A new WeasyPrint font configuration: the fonts a builder loads once."""
+    weasyprint()
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
 
 
 _SIZED_ARRAY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\[([0-9]+)\]")
