@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
 
-from conftest import CONTENT, copy_content, line_of, normalise, page_texts, spread_text
+from conftest import CONTENT, copy_content, edit, line_of, normalise, page_texts, spread_text
 from folder_builder.batch import plan_jobs, run_batch
 from folder_builder.build import Builder, BuildOptions, build
 from folder_builder.cli import main
@@ -300,3 +301,36 @@ def test_batch_command_exit_code_says_whether_all_were_built(tmp_path, capsys):
     assert "built 1 leaflets" in capsys.readouterr().err
     with pytest.raises(InputError):
         plan_jobs(BuildOptions(content=CONTENT), ["kok"], None)
+
+
+def test_batch_workers_lay_out_a_leaflet_that_can_be_cut_into_parts(tmp_path, monkeypatch):
+    """A leaflet plan that neither grows nor pads is laid out in parts, like the
+    folder; in a batch each worker does so itself, without starting processes of its
+    own, and the bytes are those the leaflet command writes."""
+    import folder_builder.build
+
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    real = folder_builder.build.run_side_by_side
+
+    def recorded(jobs, tasks):  # runs in the forked workers: tell the test by a file
+        (calls / f"{os.getpid()}-{len(list(calls.iterdir()))}").write_text(str(jobs))
+        return real(jobs, tasks)
+
+    monkeypatch.setattr(folder_builder.build, "run_side_by_side", recorded)
+    root = copy_content(tmp_path)
+    edit(root / "plan.yaml", "    grow: true\n", "")
+    edit(root / "plan.yaml", "    pad: true\n", "")
+    out = tmp_path / "leaflets"
+    stream = io.StringIO()
+    outcome = run_batch(BuildOptions(content=root), roles=["medarbejder", "chef"], plain=True,
+                        departments=["eksempel-skoleafdelingen"], jobs=2, output_dir=out,
+                        stream=stream)
+    assert outcome.ok, stream.getvalue()
+    assert len(outcome.built) == 4
+    asked = [path.read_text() for path in calls.iterdir()]
+    assert asked == ["1"] * 4, asked  # in parts, one process each
+    single = tmp_path / "single.pdf"
+    assert main(["leaflet", "--content", str(root), "--role", "chef", "--department",
+                 "eksempel-skoleafdelingen", "-o", str(single), "--jobs", "2"]) == 0
+    assert single.read_bytes() == (out / "chef--eksempel-skoleafdelingen-print.pdf").read_bytes()
