@@ -214,18 +214,39 @@ def test_screen_pdf_is_laid_out_whole(monkeypatch, tmp_path):
     assert calls == []
 
 
-def test_sized_array_types_are_cffis_own_without_parsing():
+#: Spellings WeasyPrint 70 asks cffi for while it lays out and writes a PDF.
+WEASYPRINT_SPELLINGS = ["PangoFcFontMap *", "FcChar8 **", "char[]", "PangoRectangle *",
+                        "PangoLogAttr[]", "unsigned int *", "hb_tag_t *", "char *",
+                        "hb_codepoint_t *", "hb_codepoint_t[123]"]
+
+
+def test_simple_types_are_cffis_own_without_parsing(monkeypatch):
     from folder_builder.layout import weasyprint
 
     weasyprint()
+    from cffi import CDefError
     from weasyprint.text.ffi import ffi
 
-    quick = ffi.typeof("hb_codepoint_t[123]")  # built from "hb_codepoint_t *"
-    parsed = ffi.typeof("hb_codepoint_t [ 123 ]")  # another spelling: pycparser's way
-    assert quick is parsed
+    def by_the_parser(spelling):  # what cffi itself makes of the spelling
+        with ffi._lock:
+            return ffi._get_cached_btype(ffi._parser.parse_type(spelling))
+
+    parsed = {spelling: by_the_parser(spelling) for spelling in WEASYPRINT_SPELLINGS}
+    asked = []
+    real_parse = type(ffi._parser).parse_type_and_quals
+    monkeypatch.setattr(type(ffi._parser), "parse_type_and_quals",
+                        lambda self, cdecl: asked.append(cdecl) or real_parse(self, cdecl))
+    for spelling in WEASYPRINT_SPELLINGS:
+        ffi._parsed_types.pop(spelling, None)  # as if never asked for in this process
+        assert ffi.typeof(spelling) is parsed[spelling], spelling
+    assert asked == []  # not one of them went to pycparser
     assert list(ffi.new("hb_codepoint_t[3]", [7, 8, 9])) == [7, 8, 9]
     assert ffi.typeof("unsigned int *").cname == "unsigned int *"
-    from cffi import CDefError
-
-    with pytest.raises(CDefError, match="no_such_type"):  # as cffi says it, unchanged
+    assert ffi.typeof("char[]").length is None
+    # Anything else is cffi's, unchanged: other spellings, and its errors.
+    assert ffi.typeof("int(*)(long)").cname == "int(*)(long)"
+    assert asked == ["int(*)(long)"]
+    with pytest.raises(CDefError, match="no_such_type"):
         ffi.typeof("no_such_type[4]")
+    with pytest.raises(CDefError, match="no_such_type"):
+        ffi.typeof("no_such_type *")

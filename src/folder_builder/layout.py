@@ -44,7 +44,7 @@ def weasyprint():
             from weasyprint.text.ffi import ffi
     except OSError as exc:
         raise FolderBuilderError(MISSING_LIBRARY.format(error=exc)) from exc
-    _sized_arrays_without_parsing(ffi)
+    _known_types_without_parsing(ffi)
     return wp
 
 
@@ -56,17 +56,23 @@ def font_configuration() -> FontConfiguration:
     return FontConfiguration()
 
 
-_SIZED_ARRAY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\[([0-9]+)\]")
+_SIMPLE_TYPE = re.compile(
+    r"(?P<base>[A-Za-z_][A-Za-z0-9_]*(?: [A-Za-z_][A-Za-z0-9_]*)*)"
+    r"(?P<stars> ?\*+)?(?:\[(?P<length>[0-9]*)\])?")
 
 
-class _SizedArrays(dict):
-    """cffi's cache of C types by their spelling, which also knows "T[N]" for any N.
+class _TypeSpellings(dict):
+    """cffi's cache of C types by their spelling, which also knows the simple
+    spellings WeasyPrint asks for ("PangoRectangle *", "FcChar8 **", "char[]",
+    "hb_codepoint_t[66]") without asking pycparser.
 
-    WeasyPrint asks for an array type spelt with its length ("hb_codepoint_t[66]")
-    for every font subset it writes, and cffi parses each new spelling with
-    pycparser, 5 ms apiece: a tenth of a second per PDF. The array type built from
-    "T *" and N by cffi's own backend is the very object the parser would give
-    (cffi keeps one object per type), so nothing else changes.
+    cffi parses every spelling it has not seen with pycparser, 5 ms apiece, because
+    it declares every known type name again before the spelling. WeasyPrint asks for
+    a dozen in each process, and for a new "T[N]" for every font subset it writes: a
+    tenth of a second per PDF, in every process that lays out a part. A pointer or
+    array of a declared or primitive type is built here by cffi's own backend from
+    the declared type; cffi keeps one object per type, so it is the very object the
+    parser would give. Any other spelling goes to cffi as before.
     """
 
     def __init__(self, ffi, known: dict) -> None:
@@ -74,19 +80,40 @@ class _SizedArrays(dict):
         self._ffi = ffi
 
     def __missing__(self, spelling):
-        match = _SIZED_ARRAY.fullmatch(spelling) if isinstance(spelling, str) else None
-        if match is None:
+        match = _SIMPLE_TYPE.fullmatch(spelling) if isinstance(spelling, str) else None
+        if match is None or not (match["stars"] or match["length"] is not None):
             raise KeyError(spelling)
-        pointer = self._ffi.typeof(f"{match[1]} *")
-        self[spelling] = (self._ffi._backend.new_array_type(pointer, int(match[2])), False)
+        ffi = self._ffi
+        with ffi._lock:
+            ctype = self._declared(match["base"])
+            for _ in (match["stars"] or "").strip():
+                ctype = ffi._backend.new_pointer_type(ctype)
+            if match["length"] is not None:
+                ctype = ffi._backend.new_array_type(
+                    ffi._backend.new_pointer_type(ctype),
+                    int(match["length"]) if match["length"] else None)
+        self[spelling] = (ctype, False)
         return self[spelling]
 
+    def _declared(self, name: str):
+        """The C type of a name the declarations give, or of a primitive type."""
+        from cffi import model
 
-def _sized_arrays_without_parsing(ffi) -> None:
-    """Install _SizedArrays, once, where cffi keeps what it has parsed (if it still
+        declared = self._ffi._parser._declarations.get("typedef " + name)
+        if declared is not None and not isinstance(declared[0], model.RawFunctionType):
+            return self._ffi._get_cached_btype(declared[0])
+        if name in model.PrimitiveType.ALL_PRIMITIVE_TYPES:
+            return self._ffi._get_cached_btype(model.PrimitiveType(name))
+        raise KeyError(name)
+
+
+def _known_types_without_parsing(ffi) -> None:
+    """Install _TypeSpellings, once, where cffi keeps what it has parsed (if it still
     does so the way this was written against: otherwise leave cffi alone)."""
-    if type(getattr(ffi, "_parsed_types", None)) is dict and hasattr(ffi, "_backend"):
-        ffi._parsed_types = _SizedArrays(ffi, ffi._parsed_types)
+    if (type(getattr(ffi, "_parsed_types", None)) is dict and hasattr(ffi, "_backend")
+            and hasattr(ffi, "_lock") and hasattr(getattr(ffi, "_parser", None),
+                                                  "_declarations")):
+        ffi._parsed_types = _TypeSpellings(ffi, ffi._parsed_types)
 
 
 def project_fetcher(roots: tuple[Path, ...]):
