@@ -161,6 +161,33 @@ def logo_ink(path) -> int:
     return sum(1 for r, g, b in pixels if max(r, g, b) - min(r, g, b) > 40)
 
 
+def test_the_back_page_signs_off_beside_the_ring(department_leaflet, content):
+    """The ring stands at the sign-off's left, level with its lines, in the
+    perspectives' colours."""
+    result, _, department = department_leaflet
+    pdf = pdfium.PdfDocument(result.path)
+    page = pdf[len(pdf) - 1]
+    text = page.get_textpage()
+    found = text.search(department.name, match_case=True)
+    first = found.get_next()
+    assert first is not None, "the department's name is in the sign-off"
+    left, bottom, _, top = text.get_charbox(first[0])
+    scale = 4
+    image = page.render(scale=scale).to_pil().convert("RGB")  # the crop box, drawn
+    crop_left, _, _, crop_top = page.get_cropbox()
+    trim_left = page.get_trimbox()[0]
+    # the band from the trim edge to the text, 10 mm above and below the name
+    box = (int((trim_left - crop_left + 12 * MM) * scale),
+           int((crop_top - top - 10 * MM) * scale),
+           int((left - crop_left - 1 * MM) * scale),
+           int((crop_top - bottom + 10 * MM) * scale))
+    band = image.crop(box)
+    colourful = [px for px in band.get_flattened_data() if max(px) - min(px) > 60]
+    assert len(colourful) > 0.04 * band.width * band.height  # none where the ring is missing
+    hues = {tuple(c // 64 for c in px) for px in colourful}
+    assert len(hues) >= len(content.perspectives)
+
+
 def test_plain_leaflet_has_no_logo(plain_leaflets):
     result, _ = plain_leaflets["leder-af-medarbejder"]
     assert logo_ink(result.path) == 0
