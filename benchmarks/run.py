@@ -7,7 +7,8 @@ machine). Prints, for each scenario, the median, fastest and slowest wall
 time, the peak memory of the process (its children included) and pages per
 second; then the overhead of `folder-builder build` over plain `weasyprint`
 laying out the very same HTML, and the batch speed-up from one worker to one
-per core.
+per core. "plain weasyprint, one word" is the floor: Python, WeasyPrint's
+import and a one-word PDF, with nothing of folder-builder.
 """
 
 from __future__ import annotations
@@ -66,15 +67,37 @@ def run(command: list[str]) -> tuple[float, float, float]:
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def measure(name: str, command: list[str], runs: int, pages: int = 0) -> Measured:
-    run(command)  # warm the file cache and fontconfig's cache
-    times, cpus, peaks = [], [], []
-    for _ in range(runs):
-        seconds, cpu, peak = run(command)
-        times.append(seconds)
-        cpus.append(cpu)
-        peaks.append(peak)
-    return Measured(name, times, cpus, max(peaks), pages)
+@dataclass
+class Scenario:
+    name: str
+    command: list[str]
+    pages: int = 0
+
+
+def measure(scenarios: list[Scenario], runs: int) -> list[Measured]:
+    """Every scenario once per round, the order turned by one each round.
+
+    This machine's speed drifts (by a third within an hour on the shared
+    development VM); scenarios timed in blocks one after the other would compare
+    different speeds. Interleaved, every scenario sees the same drift, and ratios
+    are taken round by round (see paired()).
+    """
+    for scenario in scenarios:
+        run(scenario.command)  # warm the file cache and fontconfig's cache
+    results = [Measured(s.name, [], [], 0.0, s.pages) for s in scenarios]
+    for round_ in range(runs):
+        turn = round_ % len(scenarios)
+        for index in [*range(turn, len(scenarios)), *range(turn)]:
+            seconds, cpu, peak = run(scenarios[index].command)
+            results[index].seconds.append(seconds)
+            results[index].cpu.append(cpu)
+            results[index].peak_mb = max(results[index].peak_mb, peak)
+    return results
+
+
+def paired(top: Measured, bottom: Measured) -> float:
+    """The median over rounds of top / bottom, each pair timed in the same round."""
+    return statistics.median(a / b for a, b in zip(top.seconds, bottom.seconds, strict=True))
 
 
 def machine() -> str:
@@ -102,32 +125,36 @@ def main() -> None:
     out = Path(tempfile.mkdtemp(prefix="folder-builder-bench-"))
     leaflets = 5 * 3  # roles × (no department + the two example departments)
 
-    results = [
-        measure("validate", [TOOL, "validate"], args.runs),
-        measure("folder, print", [TOOL, "build", "-o", str(out / "f.pdf")], args.runs, 28),
-        measure("folder, print, --jobs 1", [TOOL, "build", "--jobs", "1", "-o",
-                                            str(out / "f1.pdf")], args.runs, 28),
-        measure("folder, screen", [TOOL, "build", "--variant", "screen", "-o",
-                                   str(out / "s.pdf")], args.runs, 28),
-        measure("one leaflet, print", [TOOL, "leaflet", "--role", "leder-af-medarbejder",
-                                       "--department", "eksempel-dagtilbud-nord", "-o",
-                                       str(out / "l.pdf")], args.runs, 8),
-        measure("batch, 1 worker", [TOOL, "batch", "--jobs", "1", "--output-dir",
-                                    str(out / "b1")], max(1, args.runs // 2), leaflets * 8),
-        measure(f"batch, {cores} workers", [TOOL, "batch", "--jobs", str(cores),
-                                            "--output-dir", str(out / "bn")],
-                max(1, args.runs // 2), leaflets * 8),
-    ]
-    # The same HTML, laid out by plain WeasyPrint.
+    # Plain WeasyPrint lays out the very HTML the build lays out.
     run([TOOL, "build", "--keep-html", "-o", str(out / "k.pdf")])
-    plain = measure("plain weasyprint, same HTML",
-                    [str(BIN / "weasyprint"), "--pdf-variant", "pdf/x-4", str(out / "k.html"),
-                     str(out / "w.pdf")], args.runs, 28)
-    results.append(plain)
+    scenarios = [
+        Scenario("validate", [TOOL, "validate"]),
+        Scenario("folder, print", [TOOL, "build", "-o", str(out / "f.pdf")], 28),
+        Scenario("folder, print, --jobs 1", [TOOL, "build", "--jobs", "1", "-o",
+                                             str(out / "f1.pdf")], 28),
+        Scenario("folder, screen", [TOOL, "build", "--variant", "screen", "-o",
+                                    str(out / "s.pdf")], 28),
+        Scenario("one leaflet, print", [TOOL, "leaflet", "--role", "leder-af-medarbejder",
+                                        "--department", "eksempel-dagtilbud-nord", "-o",
+                                        str(out / "l.pdf")], 8),
+        Scenario("batch, 1 worker", [TOOL, "batch", "--jobs", "1", "--output-dir",
+                                     str(out / "b1")], leaflets * 8),
+        Scenario(f"batch, {cores} workers", [TOOL, "batch", "--jobs", str(cores),
+                                             "--output-dir", str(out / "bn")], leaflets * 8),
+        Scenario("plain weasyprint, same HTML",
+                 [str(BIN / "weasyprint"), "--pdf-variant", "pdf/x-4", str(out / "k.html"),
+                  str(out / "w.pdf")], 28),
+        Scenario("plain weasyprint, one word",
+                 [str(BIN / "python"), "-c", "import weasyprint; weasyprint.HTML("
+                  "string='<p>x</p>').write_pdf('" + str(out / "x.pdf") + "')"], 1),
+    ]
+    results = measure(scenarios, args.runs)
+    by_name = {r.name: r for r in results}
 
     header = ("scenario", "median s", "min s", "max s", "cpu s", "peak MB", "pages/s")
     print(f"machine: {machine()}")
-    print(f"runs: {args.runs} per scenario (batches {max(1, args.runs // 2)}), after one warm-up")
+    print(f"runs: {args.runs} rounds, every scenario once a round (order turned each "
+          "round), after one warm-up each")
     if args.markdown:
         print("| " + " | ".join(header) + " |")
         print("|" + "---|" * len(header))
@@ -137,13 +164,15 @@ def main() -> None:
         print("  ".join(f"{h:>28}" if i == 0 else f"{h:>9}" for i, h in enumerate(header)))
         for r in results:
             print("  ".join(f"{c:>28}" if i == 0 else f"{c:>9}" for i, c in enumerate(r.row())))
-    folder, folder_one = results[1], results[2]
-    one, many = results[5], results[6]
+    folder, folder_one = by_name["folder, print"], by_name["folder, print, --jobs 1"]
+    plain = by_name["plain weasyprint, same HTML"]
+    one, many = by_name["batch, 1 worker"], by_name[f"batch, {cores} workers"]
+    print("ratios are medians of the ratio within each round:")
     print(f"overhead of folder-builder build over plain weasyprint: "
-          f"{folder.median / plain.median:.2f}× (in one process, --jobs 1: "
-          f"{folder_one.median / plain.median:.2f}×; CPU time: "
+          f"{paired(folder, plain):.2f}× (in one process, --jobs 1: "
+          f"{paired(folder_one, plain):.2f}×; CPU time: "
           f"{statistics.median(folder.cpu) / statistics.median(plain.cpu):.2f}×)")
-    print(f"batch speed-up, 1 → {cores} workers: {one.median / many.median:.2f}×")
+    print(f"batch speed-up, 1 → {cores} workers: {paired(one, many):.2f}×")
 
 
 if __name__ == "__main__":
