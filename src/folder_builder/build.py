@@ -365,11 +365,10 @@ def _print_css(bleed_mm: float) -> str:
 def _print_finish(settings: PrintSettings, options: BuildOptions, profile: Path) -> PrintFinish:
     """Crop marks and the output intent's names. A profile given with --icc names its
     own printing condition; otherwise print.yaml may name it."""
-    from PIL import ImageCms
-
+    from .colour import open_profile
     from .finish import PrintFinish
 
-    described = ImageCms.getOpenProfile(str(profile)).profile
+    described = open_profile(profile).profile
     name = (described.model or described.profile_description).strip()
     info = (described.profile_description or name).strip()
     if options.icc is None:

@@ -9,6 +9,7 @@ will print rather than a naive 255 × (1 − c)(1 − k) guess.
 
 from __future__ import annotations
 
+import io
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,10 +21,23 @@ from .model import Colour
 PAPER = Colour(0, 0, 0, 0)
 
 
+def open_profile(path: Path | str) -> ImageCms.ImageCmsProfile:
+    """The ICC profile at ``path``, read into memory.
+
+    LittleCMS reads a profile opened from a file lazily, through the open file,
+    for as long as the profile lives, and Pillow reads it whole again on every
+    transform it applies. A process forked while a cached transform holds such a
+    profile shares that file's offset with its siblings, and two of them reading
+    at once read each other's bytes ("Could not determine profile size" in a
+    batch). A profile in memory has no file to share.
+    """
+    return ImageCms.ImageCmsProfile(io.BytesIO(Path(path).read_bytes()))
+
+
 @lru_cache(maxsize=8)
 def _transform(profile: str) -> ImageCms.ImageCmsTransform:
     return ImageCms.buildTransform(
-        ImageCms.getOpenProfile(profile),
+        open_profile(profile),
         ImageCms.createProfile("sRGB"),
         "CMYK",
         "RGB",

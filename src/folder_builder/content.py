@@ -453,8 +453,10 @@ def icc_problem(path: Path, inside: Path | None = None) -> str | None:
         return f"no such file: {path}"
     from PIL import ImageCms  # Pillow comes with WeasyPrint
 
+    from .colour import open_profile
+
     try:
-        profile = ImageCms.getOpenProfile(str(path))
+        profile = open_profile(path)
     except (OSError, ImageCms.PyCMSError):
         return f"{path.name} is not an ICC profile"
     space = profile.profile.xcolor_space.strip()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from PIL import Image, ImageCms, ImageColor
 
+from .colour import open_profile
 from .errors import InputError
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -46,7 +47,7 @@ def _data_uri(mime: str, data: bytes) -> str:
 @lru_cache(maxsize=4)
 def _to_cmyk(profile: str) -> ImageCms.ImageCmsTransform:
     return ImageCms.buildTransform(
-        ImageCms.createProfile("sRGB"), ImageCms.getOpenProfile(profile), "RGB", "CMYK",
+        ImageCms.createProfile("sRGB"), open_profile(profile), "RGB", "CMYK",
         renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
         flags=ImageCms.Flags.BLACKPOINTCOMPENSATION,
     )
