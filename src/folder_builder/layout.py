@@ -188,9 +188,7 @@ def lay_out(
     for the variant being made.
     """
     wp = weasyprint()
-    from weasyprint.text.fonts import FontConfiguration
-
-    font_config = font_config or FontConfiguration()
+    font_config = font_config or font_configuration()
     fetcher = project_fetcher(roots)
     # Like fonts, @color-profile rules only reach the document through a shared dict.
     profiles: dict = {}
