@@ -28,6 +28,7 @@ from .content import (
     load_department,
 )
 from .errors import ContentError, InputError, PreflightError, Problem
+from .fill import drop_carried_over
 from .glyphs import check_glyphs
 from .logos import logo_source
 from .model import Content, Department, PrintSettings, Role
@@ -266,11 +267,17 @@ class Builder:
         """Lay the document out in one piece; a section planned with "pad: true" then
         takes the pages up to whole sheets, which needs a second layout."""
         from .checks import missing_pages
+        from .fit import bends, overflowing
 
         document = self._lay_out(html, variant)
+        # A plan that bends (a leaflet) sets a section that ran over closer first.
+        tight = overflowing(document, secs) if bends(secs) else frozenset()
+        if tight:
+            html, secs = render(tight=tight)
+            document = self._lay_out(html, variant)
         short = missing_pages(document)
         if short and any(sec.spec.pad for sec in secs):
-            html, secs = render(extra_pages=short)
+            html, secs = render(extra_pages=short, tight=tight)
             document = self._lay_out(html, variant)
         return html, secs, self._export(document, variant, html)
 
@@ -312,6 +319,7 @@ class Builder:
             css_cache=self.css_cache,
         )
         self.served_fonts.update(fetcher.served)
+        drop_carried_over(document)
         return document
 
     def _export(self, document: Document, variant: Variant, identity_source: str

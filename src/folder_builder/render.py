@@ -59,6 +59,7 @@ def render_html(
     logo: str | None = None,
     extra_pages: int = 0,
     stand_ins: Callable[[tuple[Section, ...]], tuple[Section, ...]] | None = None,
+    tight: frozenset[str] = frozenset(),
 ) -> tuple[str, tuple[Section, ...]]:
     """The HTML of ``product`` in ``variant`` and the concrete sections it is made of.
 
@@ -66,6 +67,8 @@ def render_html(
     ``role`` and ``department`` are what a leaflet is made for, ``logo`` the
     department logo's source for this variant. ``stand_ins`` replaces sections that
     another process lays out (see parts.py); the sections returned are the real ones.
+    ``tight`` names the sections that ran over their pages in a first layout: they get
+    the class "tight", and the stylesheet sets them closer (see fit.py).
     """
     secs = sections(content, product, role, extra_pages)
     context = {
@@ -83,6 +86,7 @@ def render_html(
         "department": department,
         "logo": logo,
         "leaflet": content.leaflet,
+        "tight": tight,
     }
     try:
         html = env.get_template(PRODUCT_TEMPLATE).render(context)

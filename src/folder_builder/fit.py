@@ -1,0 +1,32 @@
+"""How a plan that may bend (a leaflet) is made to fit before the fit guard judges it.
+
+A leaflet is made for whatever a department writes. A section that runs over the
+pages the plan gives it is first laid out again "tight" (the class ``tight`` on
+the section: the stylesheet decides what that means, e.g. a smaller model
+diagram beside a long introduction); only if it still runs over does the fit
+guard stop the build. The folder's plan does not bend: its spreads keep one
+design, and a section that runs over is an error to fix in the text.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .checks import anchor_pages, landings
+from .plan import Section
+
+if TYPE_CHECKING:
+    from weasyprint.document import Document
+
+
+def bends(secs: tuple[Section, ...]) -> bool:
+    """Whether the plan may bend: it has a section that may grow or be padded."""
+    return any(sec.spec.grow or sec.spec.pad for sec in secs)
+
+
+def overflowing(document: Document, secs: tuple[Section, ...]) -> frozenset[str]:
+    """The ids of the sections that take more pages than planned and may not grow."""
+    landed = landings(anchor_pages(document), secs)
+    return frozenset(sec.id for sec in secs
+                     if sec.id in landed and not sec.spec.grow
+                     and landed[sec.id].count > sec.pages)
