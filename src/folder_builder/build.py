@@ -27,8 +27,9 @@ from .content import (
     load_content,
     load_department,
 )
-from .errors import ContentError, InputError, PreflightError, Problem
+from .errors import ContentError, FitError, InputError, PreflightError, Problem
 from .fill import drop_carried_over
+from .fit import check_ceiling
 from .glyphs import check_glyphs
 from .logos import logo_source
 from .model import Content, Department, PrintSettings, Role
@@ -237,7 +238,12 @@ class Builder:
         laid = self._lay_out_in_parts(render, parts, variant, html) if parts else None
         if laid is None:
             html, secs, laid = self._lay_out_whole(render, variant, html, secs)
-        landed = _step("check", check_fit, laid.anchors, laid.pages, secs)
+        try:
+            landed = _step("check", check_fit, laid.anchors, laid.pages, secs)
+            check_ceiling(laid.pages, product, content)
+        except FitError as error:
+            raise self._explained(error, html, secs, variant, laid, product, department,
+                                  target) from None
         titles = {anchor: sec.title or content.publication.title
                   for sec in secs for anchor in (sec.anchor, sec.end_anchor)}
         pdf = _step("finish", finish, laid.pdf, identity=_identity(html, variant, settings,
@@ -261,6 +267,24 @@ class Builder:
             landings={key: (land.first, land.last) for key, land in landed.items()},
             report=report.format(),
         )
+
+    def _explained(self, error: FitError, html: str, secs: tuple[Section, ...],
+                   variant: Variant, laid: LaidPart, product: str,
+                   department: Department | None, target: Path) -> FitError:
+        """The fit guard's error with the words that ran over named, and a proof
+        written beside the target (proof.py). The document is laid out once more,
+        whole: the words' boxes are needed, and a failure need not be fast."""
+        from .checks import landings
+        from .proof import Ceiling, explain
+
+        document = self._lay_out(html, variant)
+        landed = {key: (land.first, land.last)
+                  for key, land in landings(laid.anchors, secs).items()}
+        ceiling = self.content.max_pages.get(product)
+        over = Ceiling(laid.pages, ceiling[0], ceiling[1].path, ceiling[1].line) \
+            if ceiling and laid.pages > ceiling[0] else None
+        return explain(error, document, secs, landed, self.content, department, target,
+                       ceiling=over)
 
     def _lay_out_whole(self, render, variant: Variant, html: str, secs: tuple[Section, ...]
                        ) -> tuple[str, tuple[Section, ...], LaidPart]:

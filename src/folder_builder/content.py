@@ -20,6 +20,7 @@ from .errors import ContentError, InputError, Problem
 from .model import (
     CHOSEN_ROLE,
     EACH,
+    PAGES_PER_SHEET,
     STARTS,
     Colour,
     Content,
@@ -58,6 +59,8 @@ class _File:
         #: Ids written in a list file, valid or not: a broken entry is reported once,
         #: where it is, and not again by everything that refers to it.
         self.declared: set[str] = set()
+        #: The file's top-level mapping, once loaded.
+        self.root: Node | None = None
 
     def load(self) -> Node | None:
         """The file's top-level mapping, or None (with the reason recorded)."""
@@ -65,7 +68,8 @@ class _File:
         self.problems += problems
         if data is None:
             return None  # unreadable, empty or not YAML: already reported
-        return self.mapping(data, "", 1)
+        self.root = self.mapping(data, "", 1)
+        return self.root
 
     def error(self, message: str, line: int | None = None, field: str | None = None) -> None:
         self.problems.append(Problem(message, self.path, line, field))
@@ -226,7 +230,9 @@ def load_content(root: Path) -> Content:
     roles = _roles(roles_file)
     statements = _statements(root / "statements", roles, perspectives, problems,
                              roles_file.declared, perspectives_file.declared)
-    plans = _plans(_File(root / "plan.yaml", problems), roles, perspectives)
+    plan_file = _File(root / "plan.yaml", problems)
+    plans = _plans(plan_file, roles, perspectives)
+    max_pages = _max_pages(plan_file, plans)
     # {pages:ID} in any text may name a section, or a group of sections, of any plan.
     ids = {spec.id for specs in plans.values() for spec in specs}
     foreword = _foreword(_File(root / "foreword.yaml", problems, ids))
@@ -250,6 +256,7 @@ def load_content(root: Path) -> Content:
         plans=plans,
         print_settings=print_settings,
         leaflet=leaflet,
+        max_pages=MappingProxyType(max_pages),
     )
 
 
@@ -390,8 +397,15 @@ def load_department(path: Path, content: Content) -> Department:
             questions.append(" ".join(str(item).split()))
     if problems or name is None:
         raise ContentError(_sorted(problems))
+    lines = {name: node.key_lines[name] for name in ("introduction", "contact", "logo")
+             if name in node}
+    if isinstance(node.get("notes"), Node):
+        lines.update({f"notes.{key}": line for key, line in node["notes"].key_lines.items()})
+    if isinstance(node.get("questions"), Seq):
+        lines.update({f"questions[{index}]": line
+                      for index, line in enumerate(node["questions"].item_lines, 1)})
     return Department(path.stem, name, logo, introduction, MappingProxyType(notes),
-                      tuple(questions), contact, f.source(1))
+                      tuple(questions), contact, f.source(1), MappingProxyType(lines))
 
 
 def _logo_problem(path: Path, root: Path) -> str | None:
@@ -691,6 +705,8 @@ def _plans(
     persp_ids = [p.id for p in perspectives]
     plans: dict[str, tuple[SectionSpec, ...]] = {}
     for product, value in node.items():
+        if product == MAX_PAGES:
+            continue  # read by _max_pages
         items = f.sequence(value, str(product), node.key_lines[product])
         if items is None:
             continue
@@ -763,6 +779,30 @@ def _plans(
     if not plans:
         f.error("no product is planned; add e.g. 'folder:' with its sections", 1)
     return plans
+
+
+MAX_PAGES = "max_pages"
+
+
+def _max_pages(f: _File, plans: dict[str, tuple[SectionSpec, ...]]
+               ) -> dict[str, tuple[int, Source]]:
+    """plan.yaml's "max_pages:": for a product that may grow, the most pages it may take."""
+    node = f.root
+    if node is None or MAX_PAGES not in node:
+        return {}
+    ceilings = f.mapping(node[MAX_PAGES], MAX_PAGES, node.key_lines[MAX_PAGES])
+    out: dict[str, tuple[int, Source]] = {}
+    for product, value in (ceilings or {}).items():
+        line, name = ceilings.key_lines[product], f"{MAX_PAGES}.{product}"
+        if plans and product not in plans:
+            f.error(_unknown("product", str(product), list(plans)), line, name)
+        elif isinstance(value, bool) or not isinstance(value, int) or value < 4 \
+                or value % PAGES_PER_SHEET:
+            f.error(f"expected a whole number of pages that is a multiple of "
+                    f"{PAGES_PER_SHEET} (e.g. 16), found {value!r}", line, name)
+        else:
+            out[str(product)] = (value, f.source(line))
+    return out
 
 
 def _unknown(kind: str, value: str, known: list[str]) -> str:

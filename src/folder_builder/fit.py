@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .checks import anchor_pages, landings
+from .errors import FitError, Problem
+from .model import Content
 from .plan import Section
 
 if TYPE_CHECKING:
@@ -30,3 +32,14 @@ def overflowing(document: Document, secs: tuple[Section, ...]) -> frozenset[str]
     return frozenset(sec.id for sec in secs
                      if sec.id in landed and not sec.spec.grow
                      and landed[sec.id].count > sec.pages)
+
+
+def check_ceiling(total: int, product: str, content: Content) -> None:
+    """Fail if a product that grows took more pages than "max_pages:" in the plan allows."""
+    ceiling = content.max_pages.get(product)
+    if ceiling is None or total <= ceiling[0]:
+        return
+    limit, source = ceiling
+    raise FitError("the content does not fit the page plan; no PDF was written:", [Problem(
+        f"the {product} would take {total} pages; the plan allows at most {limit}",
+        source.path, source.line, f"max_pages.{product}")])

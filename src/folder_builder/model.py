@@ -230,6 +230,9 @@ class Department:
     questions: tuple[str, ...]
     contact: str | None
     source: Source = field(compare=False)
+    #: The file line of each field, for messages about the words: "introduction",
+    #: "contact", "notes.<key>", "questions[<n>]" (1-based) -> line.
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -247,6 +250,9 @@ class Content:
     plans: Mapping[str, tuple[SectionSpec, ...]]
     print_settings: PrintSettings = PrintSettings()
     leaflet: Leaflet | None = None
+    #: product -> the most pages it may grow to ("max_pages:" in plan.yaml), and the
+    #: line that says so.
+    max_pages: Mapping[str, tuple[int, Source]] = field(default_factory=dict)
     _by_cell: Mapping[tuple[str, str], tuple[Statement, ...]] = field(
         init=False, repr=False, compare=False
     )
