@@ -6,10 +6,20 @@ from __future__ import annotations
 import re
 import shutil
 
+import pikepdf
 import pytest
 
-from conftest import copy_content, edit, line_of, overlong_content
+from conftest import (
+    copy_content,
+    edit,
+    find_problem,
+    line_of,
+    normalise,
+    overlong_content,
+    page_texts,
+)
 from folder_builder.build import BuildOptions, build
+from folder_builder.content import load_content
 from folder_builder.errors import EXIT_FAILED, FitError
 
 
@@ -44,10 +54,63 @@ def test_overlong_statement_stops_the_build_and_keeps_the_previous_pdf(tmp_path,
     assert problem.field == "pages"
     assert str(problem) in report
     assert "Leder af leder" in problem.message
+    # ... and says that "pages:" there is for every role spread
+    assert "applies to every role" in problem.message
+
+    # The words come first: the section in the reader's words and how much is too much,
+    # measured from the laid-out boxes ...
+    statements = root / "statements" / "leder-af-leder.yaml"
+    head = [p for p in error.problems if p.message.startswith("the spread for Leder af leder")]
+    assert len(head) == 1, report
+    amount = re.search(r"runs (\d+) pages? past the 2 it is planned for: (\d+) lines of "
+                       r"text, (\d+) mm too much landed on pages? 14", head[0].message)
+    assert amount, head[0].message
+    extra, lines, mm = map(int, amount.groups())
+    assert extra == actual - 2
+    assert lines >= extra and 5 <= mm <= 172 * extra
+    assert error.problems.index(head[0]) < error.problems.index(problem)
+    # ... every statement that landed past the plan, at its own file and line ...
+    past = [p for p in error.problems if p.message.endswith("is on page 14, past the plan")
+            and p.path == statements]
+    assert past, report
+    for p in past:
+        assert p.path == statements
+        sid = p.field.split(".")[1]
+        assert p.line == line_of(statements, f"{sid}:")
+    # ... and the lengthened statement itself, named as the longest text of the spread.
+    longest = find_problem(error, file="leder-af-leder.yaml",
+                           line=line_of(statements, "leder-af-leder-compliance-2:"),
+                           field="compliance.leder-af-leder-compliance-2",
+                           message="the longest text in the spread for Leder af leder is "
+                                   "the statement leder-af-leder-compliance-2")
+    assert re.search(r"\((\d+) mm high\)", longest.message)
+
+    # A proof beside the target: laid out with the spread running over, the overflow
+    # framed and labelled, PROOF on every page, and no PDF/X output intent.
+    proof = out_dir / "folder-proof.pdf"
+    assert error.proof_path == proof
+    assert proof.read_bytes() == error.proof_pdf
+    assert f"a proof with what ran over marked in colour: {proof}" in report
+    texts = page_texts(proof)
+    assert len(texts) > 28
+    assert all("PROOF - not for print" in text for text in texts)
+    assert "RUNS OVER: the spread for Leder af leder" in texts[13]
+    assert "RUNS OVER" not in texts[12]
+    statements_by_id = {s.id: s.text for s in load_content(root).statements}
+    for p in past:  # the statements named end on page 14 of the proof
+        assert normalise(statements_by_id[p.field.split(".")[1]])[-40:] in texts[13]
+    with pikepdf.open(proof) as pdf:
+        assert "/OutputIntents" not in pdf.Root
+        assert "/GTS_PDFXVersion" not in pdf.trailer.get("/Info", {})
+        # the frame is drawn on page 14 only: a dashed rectangle in the mark colour
+        drawn = pdf.pages[13].Contents[-1].read_bytes() if isinstance(
+            pdf.pages[13].Contents, pikepdf.Array) else b""
+        assert b"re S" in drawn
+        assert b"re S" not in pdf.pages[12].Contents[-1].read_bytes()
 
     # the previous PDF is untouched and nothing else was left beside it
     assert target.read_bytes() == before
-    assert sorted(p.name for p in out_dir.iterdir()) == ["folder.pdf"]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["folder-proof.pdf", "folder.pdf"]
 
 
 def test_page_count_must_be_whole_sheets(tmp_path):

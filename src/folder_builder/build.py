@@ -281,7 +281,7 @@ class Builder:
         landed = {key: (land.first, land.last)
                   for key, land in landings(laid.anchors, secs).items()}
         ceiling = self.content.max_pages.get(product)
-        over = Ceiling(laid.pages, ceiling[0], ceiling[1].path, ceiling[1].line) \
+        over = Ceiling(laid.pages, ceiling[0], ceiling[1].path, ceiling[1].line, product) \
             if ceiling and laid.pages > ceiling[0] else None
         return explain(error, document, secs, landed, self.content, department, target,
                        ceiling=over)

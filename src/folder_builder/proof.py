@@ -52,6 +52,7 @@ class Ceiling:
     limit: int
     source_path: Path
     source_line: int | None
+    product: str = "leaflet"
 
 
 def explain(error: FitError, document: Document, secs: tuple[Section, ...],
@@ -65,12 +66,16 @@ def explain(error: FitError, document: Document, secs: tuple[Section, ...],
     pages = read_pages(document)
     sources = Sources(content, department)
     runs = overruns(pages, landed, secs)
+    if not runs and ceiling is None:
+        return error  # nothing ran over (say, a page count that is not whole sheets)
     problems: list[Problem] = []
     for run in runs:
         problems += overrun_problems(run, sources)
+    hints = error.problems
     if ceiling is not None:
         problems += ceiling_problems(ceiling, pages, sources, department)
-    problems += _plan_hints(error.problems, secs)
+        hints = tuple(p for p in hints if not (p.field or "").startswith("max_pages"))
+    problems += _plan_hints(hints, secs)
     pdf = _mark(export_pdf(document), pages, runs, ceiling)
     path = write_atomic(proof_path(target), pdf)
     problems.append(Problem(f"a proof with what ran over marked in colour: {path}"))
@@ -99,10 +104,10 @@ def ceiling_problems(ceiling: Ceiling, pages: list[PageText], sources: Sources,
     """The product grew past its ceiling: how far, and the department's texts by size."""
     over = ceiling.pages - ceiling.limit
     problems = [Problem(
-        f"the leaflet would take {ceiling.pages} pages, {over} more than the most the plan "
-        f"allows ({ceiling.limit}); the department's texts are too long by roughly {over} "
-        "pages. Shorten the longest of them:",
-        ceiling.source_path, ceiling.source_line, "max_pages")]
+        f"the {ceiling.product} would take {ceiling.pages} pages, {over} more than the most "
+        f"the plan allows ({ceiling.limit}); the department's texts are too long by roughly "
+        f"{over} pages. Shorten the longest of them:",
+        ceiling.source_path, ceiling.source_line, f"max_pages.{ceiling.product}")]
     if department is None:
         return problems
     sizes: dict[str, float] = {}
