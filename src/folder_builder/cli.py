@@ -146,9 +146,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if args.command == "validate":
             content = validate(options)
+            from .content import department_files
+
             print(f"{content.root}: content is valid — {len(content.statements)} statements, "
                   f"{len(content.roles)} roles, {len(content.perspectives)} perspectives; "
                   f"plans: {', '.join(content.plans)}")
+            departments = department_files(content)
+            print(f"checked {len(departments)} department file"
+                  f"{'' if len(departments) == 1 else 's'}"
+                  + (": " + ", ".join(p.name for p in departments) if departments else ""))
             return EXIT_OK
         variants = VARIANTS if args.variant == "all" else (args.variant,)
         if args.command == "batch":

@@ -355,7 +355,18 @@ def load_department(path: Path, content: Content) -> Department:
     node = f.load()
     if node is None:
         raise ContentError(problems)
-    f.fields(node, "", ["name"], ["logo", "introduction", "notes", "questions", "contact"])
+    known = ([s.id for s in content.statements] + [p.id for p in content.perspectives]
+             + [r.id for r in content.roles])
+    fields = ["name", "logo", "introduction", "notes", "questions", "contact"]
+    # A note written flush left under "notes:" is read as a field of the file.
+    stray = [key for key in node if key not in fields and str(key) in known]
+    for key in stray:
+        where = f" (line {node.key_lines['notes']})" if "notes" in node else ""
+        f.error(f"'{key}' is a note, but it is not indented under 'notes:'{where}: put two "
+                "spaces before it, like the other notes", node.key_lines[key], str(key))
+    view = Node({key: value for key, value in node.items() if key not in stray})
+    view.line, view.key_lines = node.line, node.key_lines
+    f.fields(view, "", ["name"], fields[1:])
     name = f.text(node, "name", "")
     contact = f.text(node, "contact", "", required=False)
     introduction = f.rich(node, "introduction", "", required=False)
@@ -371,8 +382,6 @@ def load_department(path: Path, content: Content) -> Department:
     notes: dict[str, str] = {}
     if node.get("notes") is not None:
         notes_node = f.mapping(node["notes"], "notes", node.key_lines["notes"])
-        known = ([s.id for s in content.statements] + [p.id for p in content.perspectives]
-                 + [r.id for r in content.roles])
         for key in notes_node or {}:
             line = notes_node.key_lines[key]
             if str(key) not in known:
@@ -390,6 +399,15 @@ def load_department(path: Path, content: Content) -> Department:
         seq = f.sequence(node["questions"], "questions", node.key_lines["questions"])
         for index, (item, line) in enumerate(
                 zip(seq or [], seq.item_lines if seq else [], strict=True), 1):
+            if isinstance(item, Node) and len(item) == 1:
+                key, value = next(iter(item.items()))
+                curly = any(ch in f"{key}{value}" for ch in "\u201c\u201d\u201e")
+                f.error("this question contains ': ' (a colon and a space), so YAML reads it "
+                        "as 'name: value'; put the whole question in straight double quotes: "
+                        f'- "{key}: {value}"'
+                        + (" (curly quotes \u201c \u201d do not count as quotes in YAML)"
+                           if curly else ""), line, f"questions[{index}]")
+                continue
             if not isinstance(item, str | int | float) or isinstance(item, bool) or \
                     not str(item).strip():
                 f.error("expected a question as text", line, f"questions[{index}]")

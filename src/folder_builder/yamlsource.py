@@ -7,6 +7,7 @@ name file and line, and a duplicated statement id must not vanish quietly.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -130,34 +131,107 @@ def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
         what = exc.problem or "invalid YAML"
         if exc.context:
             what = f"{what} ({exc.context})"
-        hint = _hint(text, mark)
+        hint, line = _hint(text, mark)
+        column = mark.column + 1 if mark else None
+        if mark is not None and line != mark.line + 1:
+            column = None  # the mistake is on another line than where YAML noticed it
         return None, [
-            Problem(
-                f"YAML syntax error: {what}{hint}",
-                path,
-                mark.line + 1 if mark else None,
-                column=mark.column + 1 if mark else None,
-            )
+            Problem(f"YAML syntax error: {what}{hint}", path, line, column=column)
         ]
     except yaml.YAMLError as exc:
         return None, [Problem(f"YAML syntax error: {exc}", path)]
     finally:
         loader.dispose()
-    return data, loader.problems
+    return data, loader.problems + _swallowed_items(text, path)
 
 
 def _code(character: int | str) -> int:
     return character if isinstance(character, int) else ord(character)
 
 
-def _hint(text: str, mark: yaml.Mark | None) -> str:
-    """A plain-words hint for the two mistakes hand-editors make most."""
+#: A key with nothing after it, or a block of text to follow ("introduction: |").
+_OPENS_BLOCK = re.compile(r"^(?P<indent> *)(?:- )?(?P<key>[^\s#:][^:#]*):\s*(?:[|>][-+]?\s*)?$")
+_ITEM = re.compile(r"^(?P<indent> *)- ")
+_CURLY = "\u201c\u201d\u201e"
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _spaces(count: int) -> str:
+    return "1 space" if count == 1 else f"{count} spaces"
+
+
+def _above(lines: list[str], index: int) -> int | None:
+    """The index of the nearest line above ``index`` with something on it."""
+    for j in range(index - 1, -1, -1):
+        if lines[j].strip() and not lines[j].lstrip().startswith("#"):
+            return j
+    return None
+
+
+def _hint(text: str, mark: yaml.Mark | None) -> tuple[str, int | None]:
+    """A plain-words hint for the mistakes hand-editors make, and the 1-based line
+    the mistake is on (YAML often notices it a line later)."""
     if mark is None:
-        return ""
+        return "", None
     lines = text.splitlines()
-    line = lines[mark.line] if mark.line < len(lines) else ""
+    index = min(mark.line, len(lines) - 1) if lines else 0
+    line = lines[index] if lines else ""
     if "\t" in line[: max(mark.column, 1) + 1] or line.startswith("\t"):
-        return "; a tab was used for indentation, use spaces"
+        return "; a tab was used for indentation, use spaces", index + 1
+    # Text under "introduction: |" or "notes:" that is not indented under its key.
+    for j in range(index, max(index - 40, -1), -1):
+        opener = _OPENS_BLOCK.match(lines[j]) if j < len(lines) else None
+        if opener is None:
+            continue
+        following = next((k for k in range(j + 1, len(lines)) if lines[k].strip()), None)
+        if following is not None and following <= index \
+                and _indent(lines[following]) <= len(opener["indent"]) \
+                and not _OPENS_BLOCK.match(lines[following]) \
+                and not _ITEM.match(lines[following]) \
+                and ": " not in lines[following]:
+            key = opener["key"].strip()
+            return (f"; the text under '{key}:' (line {j + 1}) must be indented: put two "
+                    f"spaces before each of its lines", following + 1)
+    if any(ch in line for ch in _CURLY):
+        return ('; curly quotes \u201c \u201d are not quotes in YAML: put the text in straight '
+                'double quotes "..." (curly ones may stay inside them)', index + 1)
+    value = line.split(": ", 1)[1] if ": " in line else line.lstrip()[2:] \
+        if line.lstrip().startswith("- ") else ""
+    if value.lstrip().startswith('"') and value.replace('\\"', "").count('"') > 2:
+        return ('; a " inside a double-quoted text ends the text early: write \\" for it, or '
+                "use curly quotes \u201c \u201d inside the text", index + 1)
+    above = _above(lines, index)
+    if above is not None and line.strip() and _indent(line) != _indent(lines[above]) \
+            and not _OPENS_BLOCK.match(lines[above]) \
+            and (_ITEM.match(line) or re.match(r"^ *[^\s:]+:( |$)", line)):
+        return (f"; this line is indented {_spaces(_indent(line))} and the line above "
+                f"{_spaces(_indent(lines[above]))}: indent it like the line above", index + 1)
     if ": " in line.split(":", 1)[-1]:
-        return '; text that contains ": " must be put in double quotes'
-    return ""
+        return '; text that contains ": " must be put in double quotes', mark.line + 1
+    return "", mark.line + 1
+
+
+def _swallowed_items(text: str, path: Path) -> list[Problem]:
+    """List items indented deeper than the item above them. YAML reads such a line
+    as more words of the item above ("- Hvad virker? - Hvad virker ikke?"), so no
+    syntax error says so: one question silently becomes part of another."""
+    problems = []
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        item = _ITEM.match(line)
+        above = _above(lines, index)
+        if item is None or above is None:
+            continue
+        previous = _ITEM.match(lines[above])
+        if previous is None or len(item["indent"]) <= len(previous["indent"]):
+            continue
+        if _OPENS_BLOCK.match(lines[above]) or lines[above].rstrip().endswith(("|", ">")):
+            continue  # "- key:" followed by a nested list is fine
+        problems.append(Problem(
+            f"this '- ' item is indented {_spaces(len(item['indent']))} and the item above "
+            f"{_spaces(len(previous['indent']))}, so YAML reads it as part of the item above: "
+            "indent it like the line above", path, index + 1))
+    return problems
