@@ -18,7 +18,7 @@ from typing import TextIO
 
 from .build import Builder, BuildOptions, leaflet_name
 from .content import department_files, find_department, find_role, load_content
-from .errors import FolderBuilderError
+from .errors import FolderBuilderError, Problem
 from .parts import cores
 
 DEFAULT_DIR = Path("build") / "leaflets"
@@ -39,6 +39,9 @@ class Outcome:
     built: list[tuple[Job, list[Path]]] = field(default_factory=list)
     failed: list[tuple[Job, str]] = field(default_factory=list)
     seconds: float = 0.0
+    #: The warnings of the leaflets built (notices.py), each once, with the first
+    #: leaflet that gave it.
+    warnings: list[tuple[Job, Problem]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -62,9 +65,12 @@ def plan_jobs(options: BuildOptions, roles: list[str] | None, departments: list[
 _BUILDER: Builder | None = None
 
 
-def _start_worker(options: BuildOptions) -> None:
+def _start_worker(options: BuildOptions, roles: tuple[str, ...] = ()) -> None:
     global _BUILDER
     _BUILDER = Builder(options)
+    if roles:
+        # A department's note on any of these roles is in one of the batch's leaflets.
+        _BUILDER.leaflet_roles = tuple(_BUILDER.leaflet_role(r) for r in roles)
 
 
 def _forget_builder() -> None:
@@ -73,23 +79,25 @@ def _forget_builder() -> None:
     _BUILDER = None
 
 
-def _build_one(job: Job, output_dir: Path) -> tuple[Job, list[Path] | None, str]:
+def _build_one(job: Job, output_dir: Path
+               ) -> tuple[Job, list[Path] | None, str, tuple[Problem, ...]]:
     """Build one leaflet in every variant; never raise, report instead."""
     builder = _BUILDER
     assert builder is not None, "worker not started"
     try:
         role = builder.leaflet_role(job.role)
         department = builder.department(job.department) if job.department else None
-        paths = [
+        results = [
             builder.make(variant, product="leaflet", role=role, department=department,
-                         target=output_dir / leaflet_name(role, department, variant)).path
+                         target=output_dir / leaflet_name(role, department, variant))
             for variant in builder.options.variants
         ]
-        return job, paths, ""
+        warnings = tuple(dict.fromkeys(w for r in results for w in r.warnings))
+        return job, [r.path for r in results], "", warnings
     except FolderBuilderError as exc:
-        return job, None, exc.report()
+        return job, None, exc.report(), ()
     except Exception as exc:  # a bug must not take the other leaflets down
-        return job, None, f"internal error: {type(exc).__name__}: {exc}"
+        return job, None, f"internal error: {type(exc).__name__}: {exc}", ()
 
 
 def run_batch(
@@ -113,8 +121,9 @@ def run_batch(
     options = replace(options, output=None, jobs=1 if workers > 1 else jobs)
     outcome = Outcome()
     progress = _Progress(len(work), stream)
+    roles_built = tuple(dict.fromkeys(job.role for job in work))
     if workers == 1:
-        _start_worker(options)
+        _start_worker(options, roles_built)
         try:
             for job in work:
                 _record(outcome, progress, *_build_one(job, output_dir))
@@ -128,11 +137,11 @@ def run_batch(
         # step (batch of 15 on 2 cores: 4.9 s against 5.3 s).
         fork = "fork" in multiprocessing.get_all_start_methods()
         if fork:
-            _start_worker(options)
+            _start_worker(options, roles_built)
         context = multiprocessing.get_context("fork" if fork else None)
         with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                  initializer=None if fork else _start_worker,
-                                 initargs=() if fork else (options,)) as pool:
+                                 initargs=() if fork else (options, roles_built)) as pool:
             futures = [pool.submit(_build_one, job, output_dir) for job in work]
             for future in as_completed(futures):
                 _record(outcome, progress, *future.result())
@@ -144,7 +153,9 @@ def run_batch(
 
 
 def _record(outcome: Outcome, progress: _Progress, job: Job, paths: list[Path] | None,
-            reason: str) -> None:
+            reason: str, warnings: tuple[Problem, ...] = ()) -> None:
+    known = {problem for _, problem in outcome.warnings}
+    outcome.warnings += [(job, w) for w in warnings if w not in known]
     if paths is None:
         outcome.failed.append((job, reason))
     else:
@@ -181,9 +192,13 @@ class _Progress:
 
 def _summary(outcome: Outcome, workers: int, output_dir: Path, stream: TextIO) -> None:
     files = sum(len(paths) for _, paths in outcome.built)
+    warned = len(outcome.warnings)
     stream.write(
         f"built {len(outcome.built)} leaflets ({files} PDFs) in {output_dir}, "
-        f"{len(outcome.failed)} failed, {outcome.seconds:.1f} s with {workers} "
-        f"worker{'s' if workers != 1 else ''}\n")
+        f"{len(outcome.failed)} failed, "
+        + (f"{warned} warning{'s' if warned != 1 else ''}, " if warned else "")
+        + f"{outcome.seconds:.1f} s with {workers} worker{'s' if workers != 1 else ''}\n")
+    for job, problem in outcome.warnings:
+        stream.write(f"warning ({job.label}): {problem}\n")
     for job, reason in outcome.failed:
         stream.write(f"FAILED {job.label}: {reason}\n")

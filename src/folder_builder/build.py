@@ -33,6 +33,7 @@ from .fit import check_ceiling
 from .glyphs import check_glyphs
 from .logos import logo_source
 from .model import Content, Department, PrintSettings, Role
+from .notices import LOGO_MARK, Notices, logo_resolution, notes_elsewhere, printed_logos
 from .output import write_atomic
 from .parts import (
     PARTS,
@@ -125,6 +126,9 @@ class BuildResult:
     landings: dict[str, tuple[int, int]] = field(default_factory=dict)
     #: the preflight report the PDF passed
     report: str = ""
+    #: what will silently go wrong though the PDF was written (notices.py), each a
+    #: Problem with file, line and field
+    warnings: tuple[Problem, ...] = ()
 
 
 def _step(name: str, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
@@ -197,6 +201,11 @@ class Builder:
         # served are the project fonts every later PDF may embed.
         self.served_fonts: dict[str, str] = {}
         self.css_cache: dict = {}
+        #: The printed sizes (mm) of the logos of the last layout (notices.py).
+        self.logos: list[tuple[float, float]] = []
+        #: The roles whose leaflets this run makes (a batch sets them all), so that a
+        #: department's note is a warning only if none of them shows it.
+        self.leaflet_roles: tuple[Role, ...] | None = None
 
     def leaflet_role(self, wanted: str) -> Role:
         """A role a leaflet can be made for: not the shared one, which every leaflet has."""
@@ -223,6 +232,8 @@ class Builder:
 
         variant = _BY_NAME[variant_name]
         log.info("variant   %s", variant.name)
+        notices = Notices()
+        self.logos = []
         content, settings, profile = self.content, self.content.print_settings, self.profile
         is_print = variant is PRINT
         logo = logo_source(department.logo, variant.name, profile) \
@@ -255,6 +266,10 @@ class Builder:
             raise PreflightError(
                 f"the {variant.name} PDF fails its preflight; it was not written:",
                 [Problem(f"{r.name}: {r.detail}") for r in report.failures])
+        if department is not None and role is not None:
+            notices.extend(notes_elsewhere(content, department, self.leaflet_roles or (role,)))
+            if is_print:
+                notices.extend(logo_resolution(department, self.logos))
         path = _step("write", write_atomic, target, pdf)
         if self.options.keep_html:
             extra = _print_css(settings.bleed_mm) if is_print else ""
@@ -266,6 +281,7 @@ class Builder:
             variant=variant.name,
             landings={key: (land.first, land.last) for key, land in landed.items()},
             report=report.format(),
+            warnings=tuple(notices.items),
         )
 
     def _explained(self, error: FitError, html: str, secs: tuple[Section, ...],
@@ -344,6 +360,8 @@ class Builder:
         )
         self.served_fonts.update(fetcher.served)
         drop_carried_over(document)
+        if LOGO_MARK in html:
+            self.logos = printed_logos(document)
         return document
 
     def _export(self, document: Document, variant: Variant, identity_source: str

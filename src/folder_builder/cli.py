@@ -170,9 +170,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                           icc=args.icc, keep_html=args.keep_html, jobs=args.jobs,
                           role=getattr(args, "role", None),
                           department=getattr(args, "department", None))
-        for result in build(options):
+        results = build(options)
+        warnings = list(dict.fromkeys(w for result in results for w in result.warnings))
+        for result in results:
+            noted = f", {len(result.warnings)} warning{'s' if len(result.warnings) != 1 else ''}" \
+                if result.warnings else ""
             print(f"wrote {result.path} ({result.pages} pages, {result.variant}, "
-                  "preflight passed)")
+                  f"preflight passed{noted})")
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         return EXIT_OK
     except FolderBuilderError as exc:
         if args.debug:
