@@ -64,3 +64,19 @@ def css_function(variant: str, profile: Path):
         return f"rgb({r} {g} {b})"
 
     return colour
+
+
+#: WCAG 2's least contrast for body-size text: perspective colours set headings,
+#: labels and bars in the screen PDF, which must be readable.
+MIN_CONTRAST = 4.5
+
+
+def contrast_on_white(rgb: tuple[int, int, int]) -> float:
+    """The WCAG 2 contrast ratio of the 8-bit sRGB colour ``rgb`` against white."""
+
+    def linear(channel: int) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in rgb)
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)

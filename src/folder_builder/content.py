@@ -239,6 +239,10 @@ def load_content(root: Path) -> Content:
     guide = _guide(_File(root / "guide.yaml", problems, ids))
     synthesis = _synthesis(_File(root / "synthesis.yaml", problems, ids))
     print_settings = _print_settings(_File(root / "print.yaml", problems))
+    if print_settings is not None and perspectives:
+        from .paths import DEFAULT_PROFILE
+
+        _contrast(perspectives_file, perspectives, print_settings.profile or DEFAULT_PROFILE)
     leaflet = _leaflet(_File(root / "leaflet.yaml", problems, ids))
     if problems or None in (publication, foreword, guide, synthesis, print_settings) or (
         leaflet is False
@@ -557,7 +561,39 @@ def _colour(f: _File, node: Node, label: str) -> Colour | None:
         f.error("expected four CMYK percentages from 0 to 100, e.g. [100, 60, 0, 20]", line,
                 f"{label}.colour")
         return None
+    if all(v <= 1 for v in value) and any(v != int(v) for v in value):
+        meant = ", ".join(f"{v * 100:g}" for v in value)
+        f.error(f"CMYK values are percentages from 0 to 100: write [{meant}], not "
+                f"[{', '.join(f'{v:g}' for v in value)}]", line, f"{label}.colour")
+        return None
     return Colour(*(float(v) for v in value))
+
+
+def _contrast(f: _File, perspectives: list[Perspective], profile: Path) -> None:
+    """Every perspective colour must be readable as text on white in the screen PDF,
+    where it is converted to sRGB through the print profile."""
+    from .colour import MIN_CONTRAST, contrast_on_white, to_srgb
+
+    for perspective in perspectives:
+        rgb = to_srgb(perspective.colour, profile)
+        ratio = contrast_on_white(rgb)
+        if ratio < MIN_CONTRAST:
+            c = perspective.colour
+            f.error(f"the colour [{c.c:g}, {c.m:g}, {c.y:g}, {c.k:g}] is rgb{rgb} in the screen "
+                    f"PDF and gives {ratio:.1f}:1 contrast on white; text in it needs at least "
+                    f"{MIN_CONTRAST:g}:1 — make it darker (more K)",
+                    _colour_line(f, perspective),
+                    f"perspectives[{perspective.id}].colour")
+
+
+def _colour_line(f: _File, perspective: Perspective) -> int | None:
+    """The line of a perspective's "colour:" key (its item starts at source.line)."""
+    lines = f.path.read_text(encoding="utf-8").splitlines()
+    start = (perspective.source.line or 1) - 1
+    for index in range(start, min(start + 12, len(lines))):
+        if lines[index].strip().startswith("colour:"):
+            return index + 1
+    return perspective.source.line
 
 
 def _roles(f: _File) -> list[Role]:
