@@ -154,13 +154,18 @@ def _prepare(options: BuildOptions) -> tuple[Content, tuple[Path, ...], jinja2.E
     return content, dirs, env, font_folders
 
 
-def validate(options: BuildOptions) -> Content:
-    """Load and validate content, departments and layouts without laying anything out."""
+def validate(options: BuildOptions, notices: Notices | None = None) -> Content:
+    """Load and validate content, departments and layouts without laying anything out;
+    the warnings found on the way go to ``notices``."""
     content, _, _, font_folders = _prepare(options)
+    notices = notices if notices is not None else Notices()
+    notices.extend(content.warnings)
     problems = []
     for path in department_files(content):
         try:
-            check_glyphs(content, font_folders, load_department(path, content))
+            department = load_department(path, content)
+            check_glyphs(content, font_folders, department)
+            notices.extend(department.warnings)
         except ContentError as exc:
             problems += exc.problems
     if problems:
@@ -233,6 +238,9 @@ class Builder:
         variant = _BY_NAME[variant_name]
         log.info("variant   %s", variant.name)
         notices = Notices()
+        notices.extend(self.content.warnings)
+        if department is not None:
+            notices.extend(department.warnings)
         self.logos = []
         content, settings, profile = self.content, self.content.print_settings, self.profile
         is_print = variant is PRINT

@@ -145,7 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             **{k: v for k, v in (("content", args.content), ("layouts", args.layouts)) if v}
         )
         if args.command == "validate":
-            content = validate(options)
+            from .notices import Notices
+
+            notices = Notices()
+            content = validate(options, notices)
             from .content import department_files
 
             print(f"{content.root}: content is valid — {len(content.statements)} statements, "
@@ -155,6 +158,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"checked {len(departments)} department file"
                   f"{'' if len(departments) == 1 else 's'}"
                   + (": " + ", ".join(p.name for p in departments) if departments else ""))
+            if notices:
+                print(f"{len(notices.items)} warning{'s' if len(notices.items) != 1 else ''}")
+            for warning in notices.items:
+                print(f"warning: {warning}", file=sys.stderr)
             return EXIT_OK
         variants = VARIANTS if args.variant == "all" else (args.variant,)
         if args.command == "batch":

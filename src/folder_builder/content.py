@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from . import richtext
+from .cleanup import clean
 from .errors import ContentError, InputError, Problem
 from .model import (
     CHOSEN_ROLE,
@@ -51,10 +52,13 @@ class _File:
     """The validation context of one YAML file: its path and its problems."""
 
     def __init__(
-        self, path: Path, problems: list[Problem], section_ids: Iterable[str] = ()
+        self, path: Path, problems: list[Problem], section_ids: Iterable[str] = (),
+        warnings: list[Problem] | None = None,
     ) -> None:
         self.path = path
         self.problems = problems
+        #: What the build will still do but should say: text cleaned on loading.
+        self.warnings = warnings if warnings is not None else []
         self.section_ids = sorted(section_ids)
         #: Ids written in a list file, valid or not: a broken entry is reported once,
         #: where it is, and not again by everything that refers to it.
@@ -130,6 +134,7 @@ class _File:
         if not isinstance(value, str):
             self.error(f"expected text, found {_kind(value)}", line, _join(prefix, name))
             return None
+        value = self.cleaned(value, line, _join(prefix, name), paragraphs=False)
         value = " ".join(value.split())
         if not value:
             self.error("the text is empty", line, _join(prefix, name))
@@ -154,7 +159,8 @@ class _File:
                 _join(prefix, name),
             )
             return ()
-        bad = _control_character(value.replace("\n", " ").replace("\t", " "))
+        value = self.cleaned(value, line, _join(prefix, name), paragraphs=True)
+        bad = _control_character(value.replace("\n", " "))
         if bad:
             self.error(bad, line, _join(prefix, name))
             return ()
@@ -166,6 +172,14 @@ class _File:
                 self.error(_unknown("section", ref, self.section_ids),
                            _line_of(value, "{pages:" + ref + "}", line), _join(prefix, name))
         return blocks
+
+    def cleaned(self, value: str, line: int | None, field: str, *, paragraphs: bool) -> str:
+        """``value`` cleaned of what pasting from Word brings (cleanup.py); what changed
+        becomes a warning at the field's line."""
+        text, changed = clean(value, paragraphs=paragraphs)
+        if changed:
+            self.warnings.append(Problem(changed, self.path, line, field))
+        return text
 
     def ident(self, node: Node, name: str, prefix: str) -> str | None:
         value = self.text(node, name, prefix)
@@ -220,30 +234,31 @@ def load_content(root: Path) -> Content:
     """Load and validate the content folder ``root``; raise ContentError on any problem."""
     root = Path(root)
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     if not root.is_dir():
         raise ContentError([Problem("the content folder does not exist", root)])
 
-    publication = _publication(_File(root / "publication.yaml", problems))
-    perspectives_file = _File(root / "perspectives.yaml", problems)
-    roles_file = _File(root / "roles.yaml", problems)
+    publication = _publication(_File(root / "publication.yaml", problems, warnings=warnings))
+    perspectives_file = _File(root / "perspectives.yaml", problems, warnings=warnings)
+    roles_file = _File(root / "roles.yaml", problems, warnings=warnings)
     perspectives = _perspectives(perspectives_file)
     roles = _roles(roles_file)
     statements = _statements(root / "statements", roles, perspectives, problems,
-                             roles_file.declared, perspectives_file.declared)
-    plan_file = _File(root / "plan.yaml", problems)
+                             roles_file.declared, perspectives_file.declared, warnings)
+    plan_file = _File(root / "plan.yaml", problems, warnings=warnings)
     plans = _plans(plan_file, roles, perspectives)
     max_pages = _max_pages(plan_file, plans)
     # {pages:ID} in any text may name a section, or a group of sections, of any plan.
     ids = {spec.id for specs in plans.values() for spec in specs}
-    foreword = _foreword(_File(root / "foreword.yaml", problems, ids))
-    guide = _guide(_File(root / "guide.yaml", problems, ids))
-    synthesis = _synthesis(_File(root / "synthesis.yaml", problems, ids))
-    print_settings = _print_settings(_File(root / "print.yaml", problems))
+    foreword = _foreword(_File(root / "foreword.yaml", problems, ids, warnings))
+    guide = _guide(_File(root / "guide.yaml", problems, ids, warnings))
+    synthesis = _synthesis(_File(root / "synthesis.yaml", problems, ids, warnings))
+    print_settings = _print_settings(_File(root / "print.yaml", problems, warnings=warnings))
     if print_settings is not None and perspectives:
         from .paths import DEFAULT_PROFILE
 
         _contrast(perspectives_file, perspectives, print_settings.profile or DEFAULT_PROFILE)
-    leaflet = _leaflet(_File(root / "leaflet.yaml", problems, ids))
+    leaflet = _leaflet(_File(root / "leaflet.yaml", problems, ids, warnings))
     if problems or None in (publication, foreword, guide, synthesis, print_settings) or (
         leaflet is False
     ):
@@ -261,6 +276,7 @@ def load_content(root: Path) -> Content:
         print_settings=print_settings,
         leaflet=leaflet,
         max_pages=MappingProxyType(max_pages),
+        warnings=tuple(_sorted(warnings)),
     )
 
 
@@ -416,7 +432,8 @@ def load_department(path: Path, content: Content) -> Department:
                     not str(item).strip():
                 f.error("expected a question as text", line, f"questions[{index}]")
                 continue
-            questions.append(" ".join(str(item).split()))
+            text = f.cleaned(str(item), line, f"questions[{index}]", paragraphs=False)
+            questions.append(" ".join(text.split()))
     if problems or name is None:
         raise ContentError(_sorted(problems))
     lines = {name: node.key_lines[name] for name in ("introduction", "contact", "logo")
@@ -427,7 +444,8 @@ def load_department(path: Path, content: Content) -> Department:
         lines.update({f"questions[{index}]": line
                       for index, line in enumerate(node["questions"].item_lines, 1)})
     return Department(path.stem, name, logo, introduction, MappingProxyType(notes),
-                      tuple(questions), contact, f.source(1), MappingProxyType(lines))
+                      tuple(questions), contact, f.source(1), MappingProxyType(lines),
+                      tuple(_sorted(f.warnings)))
 
 
 def _logo_problem(path: Path, root: Path) -> str | None:
@@ -622,6 +640,7 @@ def _statements(
     problems: list[Problem],
     declared_roles: set[str],
     declared_perspectives: set[str],
+    warnings: list[Problem] | None = None,
 ) -> list[Statement]:
     """One file per role, keyed by perspective id, each statement keyed by its stable id."""
     if not folder.is_dir():
@@ -634,7 +653,7 @@ def _statements(
     statements: list[Statement] = []
     seen: dict[str, Source] = {}
     for path in files:
-        f = _File(path, problems)
+        f = _File(path, problems, warnings=warnings)
         if path.stem in declared_roles - set(role_ids):
             continue  # the role itself is invalid and already reported
         if roles and path.stem not in role_ids:

@@ -233,6 +233,8 @@ class Department:
     #: The file line of each field, for messages about the words: "introduction",
     #: "contact", "notes.<key>", "questions[<n>]" (1-based) -> line.
     lines: Mapping[str, int] = field(default_factory=dict, compare=False)
+    #: Warnings found on loading: text cleaned of what pasting brought (cleanup.py).
+    warnings: tuple = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -253,6 +255,8 @@ class Content:
     #: product -> the most pages it may grow to ("max_pages:" in plan.yaml), and the
     #: line that says so.
     max_pages: Mapping[str, tuple[int, Source]] = field(default_factory=dict)
+    #: Warnings found on loading: text cleaned of what pasting brought (cleanup.py).
+    warnings: tuple = field(default=(), compare=False)
     _by_cell: Mapping[tuple[str, str], tuple[Statement, ...]] = field(
         init=False, repr=False, compare=False
     )
