@@ -62,6 +62,7 @@ def test_overlong_statement_stops_the_build_and_keeps_the_previous_pdf(tmp_path,
     statements = root / "statements" / "leder-af-leder.yaml"
     head = [p for p in error.problems if p.message.startswith("the spread for Leder af leder")]
     assert len(head) == 1, report
+    assert head[0].message.startswith("the spread for Leder af leder (pages 12–13) runs")
     amount = re.search(r"runs (\d+) pages? past the 2 it is planned for: (\d+) lines of "
                        r"text, (\d+) mm too much landed on pages? 14", head[0].message)
     assert amount, head[0].message

@@ -15,7 +15,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -157,7 +157,8 @@ def _prepare(options: BuildOptions) -> tuple[Content, tuple[Path, ...], jinja2.E
 def validate(options: BuildOptions, notices: Notices | None = None) -> Content:
     """Load and validate content, departments and layouts without laying anything out;
     the warnings found on the way go to ``notices``."""
-    content, _, _, font_folders = _prepare(options)
+    builder = Builder(options)
+    content, font_folders = builder.content, builder.font_folders
     notices = notices if notices is not None else Notices()
     notices.extend(content.warnings)
     problems = []
@@ -170,6 +171,7 @@ def validate(options: BuildOptions, notices: Notices | None = None) -> Content:
             problems += exc.problems
     if problems:
         raise ContentError(problems)
+    notices.extend(_step("leaflets", builder.leaflet_warnings))
     return content
 
 
@@ -181,11 +183,16 @@ def build(options: BuildOptions) -> list[BuildResult]:
     role = builder.leaflet_role(options.role) if options.role else None
     department = builder.department(options.department) if options.department else None
     product = "leaflet" if role and options.product == "folder" else options.product
-    return [
+    results = [
         builder.make(name, product=product, role=role, department=department,
                      target=options.target(name, role, department))
         for name in options.variants
     ]
+    if product == "folder":
+        # The leaflets show the same statements on smaller pages (crosscheck.py).
+        found = tuple(_step("leaflets", builder.leaflet_warnings))
+        results = [replace(result, warnings=result.warnings + found) for result in results]
+    return results
 
 
 class Builder:
@@ -211,6 +218,14 @@ class Builder:
         #: The roles whose leaflets this run makes (a batch sets them all), so that a
         #: department's note is a warning only if none of them shows it.
         self.leaflet_roles: tuple[Role, ...] | None = None
+
+    def leaflet_warnings(self) -> list[Problem]:
+        """Warnings for statements that fit the folder but would make a leaflet page
+        run over (crosscheck.py); a few pages laid out, not every leaflet."""
+        from .crosscheck import leaflet_warnings
+
+        return leaflet_warnings(self.content, self.env, self.profile,
+                                lambda html: self._lay_out(html, PRINT))
 
     def leaflet_role(self, wanted: str) -> Role:
         """A role a leaflet can be made for: not the shared one, which every leaflet has."""

@@ -213,8 +213,11 @@ def overrun_problems(run: Overrun, sources: Sources) -> list[Problem]:
     sec = run.section
     pages = "page" if run.extra_pages == 1 else "pages"
     where = f"page {run.past}" if run.extra_pages == 1 else f"pages {run.past}–{run.last}"
+    planned = f"page {run.first}" if sec.pages == 1 else \
+        f"pages {run.first}–{run.first + sec.pages - 1}"
     problems = [Problem(
-        f"{reader_name(sec)} runs {run.extra_pages} {pages} past the {sec.pages} it is "
+        f"{reader_name(sec)} ({planned}) runs {run.extra_pages} {pages} past the {sec.pages} "
+        "it is "
         f"planned for: {amount(run.lines, run.millimetres)} too much landed on {where}. "
         "Shorten the words below (or the ones before them) by about that much:")]
     for placed in run.placed:

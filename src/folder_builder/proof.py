@@ -72,6 +72,8 @@ def explain(error: FitError, document: Document, secs: tuple[Section, ...],
     for run in runs:
         problems += overrun_problems(run, sources)
     hints = error.problems
+    if runs:  # a page count that is not whole sheets follows from the run-over itself
+        hints = tuple(p for p in hints if p.path is not None)
     if ceiling is not None:
         problems += ceiling_problems(ceiling, pages, sources, department)
         hints = tuple(p for p in hints if not (p.field or "").startswith("max_pages"))
