@@ -25,7 +25,7 @@ def test_build_writes_the_folder(tmp_path, capsys):
 
 def test_validate_is_fast_and_summarises_the_content(capsys):
     started = time.perf_counter()
-    assert main(["validate"]) == EXIT_OK
+    assert main(["validate", "--quick"]) == EXIT_OK
     elapsed = time.perf_counter() - started
     out, err = capsys.readouterr()
     assert "content is valid" in out
@@ -36,7 +36,8 @@ def test_validate_is_fast_and_summarises_the_content(capsys):
 
 
 def test_validate_does_not_import_weasyprint():
-    code = ("import sys; from folder_builder.cli import main; rc = main(['validate']); "
+    code = ("import sys; from folder_builder.cli import main; rc = main(['validate', "
+            "'--quick']); "
             "sys.exit(rc if 'weasyprint' not in sys.modules else 99)")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, timeout=60)

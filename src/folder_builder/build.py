@@ -154,11 +154,13 @@ def _prepare(options: BuildOptions) -> tuple[Content, tuple[Path, ...], jinja2.E
     return content, dirs, env, font_folders
 
 
-def validate(options: BuildOptions, notices: Notices | None = None) -> Content:
-    """Load and validate content, departments and layouts without laying anything out;
-    the warnings found on the way go to ``notices``."""
-    builder = Builder(options)
-    content, font_folders = builder.content, builder.font_folders
+def validate(options: BuildOptions, notices: Notices | None = None, *,
+             leaflets: bool = True) -> Content:
+    """Load and validate content, departments and layouts; the warnings found on the
+    way go to ``notices``. With ``leaflets``, the leaflet pages that show statements are
+    also laid out, once, to warn of a statement that would break them (crosscheck.py);
+    without, nothing is laid out and WeasyPrint is not even imported."""
+    content, _, env, font_folders = _prepare(options)
     notices = notices if notices is not None else Notices()
     notices.extend(content.warnings)
     problems = []
@@ -171,7 +173,9 @@ def validate(options: BuildOptions, notices: Notices | None = None) -> Content:
             problems += exc.problems
     if problems:
         raise ContentError(problems)
-    notices.extend(_step("leaflets", builder.leaflet_warnings))
+    if leaflets and "leaflet" in content.plans:
+        notices.extend(_step("leaflets", Builder(options, prepared=(content, env)
+                                                  ).leaflet_warnings))
     return content
 
 
@@ -199,14 +203,21 @@ class Builder:
     """What every PDF of a build or a batch shares, loaded once: the validated
     content, the templates, the output profile and WeasyPrint's fonts."""
 
-    def __init__(self, options: BuildOptions) -> None:
+    def __init__(self, options: BuildOptions,
+                 prepared: tuple[Content, jinja2.Environment] | None = None) -> None:
+        """``prepared``: content and templates already loaded and checked (validate)."""
         from .layout import font_configuration
 
         for name in options.variants:
             if name not in _BY_NAME:
                 raise InputError(f"unknown variant '{name}'; choose from {', '.join(VARIANTS)}")
         self.options = options
-        self.content, self.dirs, self.env, self.font_folders = _prepare(options)
+        if prepared is None:
+            self.content, self.dirs, self.env, self.font_folders = _prepare(options)
+        else:
+            self.content, self.env = prepared
+            self.dirs = layout_dirs(options.layouts)
+            self.font_folders = (BUNDLED_FONTS, *self.dirs[:-1])
         self.profile = _output_profile(self.content, options)
         self.font_config = font_configuration()
         # Fonts load once per FontConfiguration, so the files the first PDF's fetcher

@@ -117,9 +117,14 @@ def _parser() -> argparse.ArgumentParser:
                            help="the bleed a print PDF must have (default: 3)")
     validate_cmd = commands.add_parser(
         "validate", help="check the content and page plan only (fast)",
-        description="Load and check every content file and the page plan, and report every "
-        "problem with file, line and field. Lays nothing out.")
+        description="Load and check every content file, every department file and the page "
+        "plan, and report every problem with file, line and field. Then lay out the few "
+        "leaflet pages that show statements, to warn of a statement that fits the folder "
+        "but would break the leaflets (--quick skips this and lays nothing out).")
     common(validate_cmd, makes_pdfs=False)
+    validate_cmd.add_argument("--quick", action="store_true",
+                              help="lay nothing out: skip the check that the leaflet pages "
+                              "showing statements still fit them (a fraction of a second)")
     return parser
 
 
@@ -148,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .notices import Notices
 
             notices = Notices()
-            content = validate(options, notices)
+            content = validate(options, notices, leaflets=not args.quick)
             from .content import department_files
 
             print(f"{content.root}: content is valid — {len(content.statements)} statements, "
