@@ -35,3 +35,31 @@ def test_a_colour_too_light_to_read_on_screen(tmp_path, capsys):
             "on white; text in it needs at least 4.5:1") in err
     # the other, darker colours pass
     assert err.count("contrast on white") == 1
+
+
+def test_addresses_are_never_hyphenated(tmp_path):
+    """E-mail and web addresses in any text are set as addresses: a break inside one
+    adds no hyphen that a reader would type."""
+    import re
+
+    import pypdfium2 as pdfium
+
+    from folder_builder.build import BuildOptions, build
+
+    mail = "bo.eksempelsenvirkeligmeget.langtnavn@hjoerring-kommunes-skoleafdeling.dk"
+    web = "www.hjoerring-kommunes-dagtilbud-og-skoler.dk/kontakt"
+    root = copy_content(tmp_path)
+    (root / "departments" / "mail.yaml").write_text(
+        f'name: Mail\ncontact: "Kontakt: Pædagogisk konsulent Bo Eksempel, tlf. 87 65 43 21, '
+        f'{mail} eller {web}"\nquestions:\n  - Skriv til paedagogiskkonsulentfordagtilbud'
+        "@hjoerring.dk, hvis du har spørgsmål til udsagnene?\n", encoding="utf-8")
+    [result] = build(BuildOptions(content=root, role="chef", department="mail",
+                                  output=tmp_path / "m.pdf", keep_html=True))
+    html = (tmp_path / "m.html").read_text(encoding="utf-8")
+    for address in (mail, web, "paedagogiskkonsulentfordagtilbud@hjoerring.dk"):
+        assert f'<span class="url">{address}</span>' in html
+    pdf = pdfium.PdfDocument(str(result.path))
+    raw = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    squeezed = re.sub(r"\s", "", raw)
+    for address in (mail, web, "paedagogiskkonsulentfordagtilbud@hjoerring.dk"):
+        assert address in squeezed  # no generated hyphen (U+FFFE) inside
