@@ -212,3 +212,35 @@ def test_past_the_ceiling_the_message_names_the_department_field(root, tmp_path)
     assert len(texts) == 12
     assert all("PROOF" in t for t in texts)
     assert "PAST THE CEILING" in texts[8]
+
+
+def test_an_introduction_too_long_names_itself_and_by_how_much(root, tmp_path):
+    """Past what page 2 holds even set tight, the message names the introduction (not
+    the 'model' section), says by about how many lines, and cutting about that many
+    lines' worth of words makes it fit."""
+    words = (PARAGRAPH + " ") * 30
+    text = words.split()[:300]
+    intro = [" ".join(text[:100]), " ".join(text[100:200]), " ".join(text[200:])]
+    dept = department_file(root, "lang", introduction=intro)
+    builder = Builder(BuildOptions(content=root))
+    with pytest.raises(FitError) as info:
+        make(builder, root, tmp_path, "chef", dept)
+    error = info.value
+    head = next(p for p in error.problems if p.message.startswith("the page"))
+    assert "(page 2) runs 1 page past the 1 it is planned for, onto page 3" in head.message
+    lines = int(re.search(r"about (\d+) lines? of text", head.message).group(1))
+    assert 1 <= lines <= 8, head.message  # the model moved whole; only its overlap counts
+    # The model, which cannot break, moved to page 3; the words to shorten are the
+    # introduction's, named at its line.
+    find_problem(error, file="lang.yaml", line=2, field="introduction",
+                 message="the longest text in the page 'Modellen' is the department's "
+                         "introduction")
+    assert "'model'" not in head.message
+    # about 13 words make a line of the introduction; cut that many lines and one more
+    cut = (lines + 1) * 13
+    shorter = text[:-cut]
+    department_file(root, "lang", introduction=[" ".join(shorter[:100]),
+                                                " ".join(shorter[100:200]),
+                                                " ".join(shorter[200:])])
+    result = make(builder, root, tmp_path, "chef", "lang")
+    assert result.landings["model"] == (2, 2)

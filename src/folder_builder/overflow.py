@@ -10,6 +10,7 @@ pages past the plan, and measures the text there (lines and millimetres).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,6 +51,7 @@ class PageText:
     height: float = 0.0
     content_left: float = 0.0
     content_right: float = 0.0
+    content_bottom: float = 0.0
 
 
 def read_pages(document: Document) -> list[PageText]:
@@ -62,7 +64,8 @@ def read_pages(document: Document) -> list[PageText]:
         found = PageText(content_top=page_box.content_box_y(),
                          text_bottom=page_box.content_box_y(), height=page.height,
                          content_left=page_box.content_box_x(),
-                         content_right=page_box.content_box_x() + page_box.width)
+                         content_right=page_box.content_box_x() + page_box.width,
+                         content_bottom=page_box.content_box_y() + page_box.height)
         stack = [page_box]
         while stack:
             box = stack.pop()
@@ -131,10 +134,18 @@ def overruns(pages: list[PageText], landed: dict[str, tuple[int, int]],
             continue
         past = first + sec.pages
         over = [pages[n - 1] for n in range(past, last + 1)]
+        # What landed past the plan, less the room left at the foot of the last planned
+        # page: a block that cannot break (a diagram, a statement) moves whole and
+        # leaves that room empty, and it is the part that did not fit that is too much.
+        moved = sum(p.text_bottom - p.content_top for p in over)
+        before = pages[past - 2]
+        room = max(0.0, before.content_bottom - before.text_bottom)
+        too_much = max(moved - room, min(moved, PX_PER_MM))
+        moved_lines = sum(p.lines for p in over)
         out.append(Overrun(
             sec, first, last, past,
-            lines=sum(p.lines for p in over),
-            millimetres=sum(p.text_bottom - p.content_top for p in over) / PX_PER_MM,
+            lines=max(1, math.ceil(moved_lines * too_much / moved)) if moved else 0,
+            millimetres=too_much / PX_PER_MM,
             placed=tuple(_unique(p for page in over for p in page.placed)),
             longest=_tallest(p for n in range(first, last + 1) for p in pages[n - 1].placed),
         ))
@@ -217,9 +228,8 @@ def overrun_problems(run: Overrun, sources: Sources) -> list[Problem]:
         f"pages {run.first}–{run.first + sec.pages - 1}"
     problems = [Problem(
         f"{reader_name(sec)} ({planned}) runs {run.extra_pages} {pages} past the {sec.pages} "
-        "it is "
-        f"planned for: {amount(run.lines, run.millimetres)} too much landed on {where}. "
-        "Shorten the words below (or the ones before them) by about that much:")]
+        f"it is planned for, onto {where}: about {amount(run.lines, run.millimetres)} too "
+        "much. Shorten the words below (or the ones before them) by about that much:")]
     for placed in run.placed:
         what, path, line, field_name = sources.locate(placed)
         problems.append(Problem(f"{what} is on page {placed.page}, past the plan",
