@@ -15,10 +15,11 @@ from folder_builder.render import render_html
 from folder_builder.templates import STYLESHEET, environment, find_file, layout_dirs
 
 PARTIAL = "partials/statements.html.j2"
-BUNDLED_ITEM = '<li class="statement" data-statement="{{ statement.id }}">{{ statement.text }}'
+BUNDLED_ITEM = ('<li class="statement" data-statement="{{ statement.id }}">'
+                '{{ statement.text|addresses }}')
 # The marker is positioned absolutely so that it takes no room: the folder still fits.
 USER_ITEM = ('<li class="statement user-statement" data-statement="{{ statement.id }}">'
-             '{{ statement.text }}<span class="user-marker" style="position: absolute">'
+             '{{ statement.text|addresses }}<span class="user-marker" style="position: absolute">'
              '&#160;[user]</span>')
 MARKER = "[user]"
 SCRIPT = 'Jeg skaber <script>alert(1)</script> og <img src="x"> retning.'
