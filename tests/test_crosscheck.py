@@ -52,3 +52,28 @@ def test_validate_says_so_too(lengthened, capsys):
 
 def test_the_bundled_content_has_no_such_warning(folders):
     assert folders["print"].warnings == ()
+
+
+def test_the_check_is_remembered_until_a_statement_changes(lengthened, tmp_path):
+    from folder_builder.build import Builder
+
+    def counting(root):
+        builder = Builder(BuildOptions(content=root))
+        calls = []
+        real = builder._lay_out
+        builder._lay_out = lambda html, variant: calls.append(html) or real(html, variant)
+        return builder, calls
+
+    builder, calls = counting(lengthened)
+    first = builder.leaflet_warnings()
+    laid = len(calls)
+    assert builder.leaflet_warnings() == first and len(first) == 1
+    assert len(calls) == laid  # the second time from the cache
+    # moved one line down in its file: the message must name the new line
+    moved = copy_content(tmp_path, lengthened)
+    path = moved / "statements" / "faelles.yaml"
+    path.write_text("# a comment\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    builder, calls = counting(moved)
+    [warning] = builder.leaflet_warnings()
+    assert len(calls) == 1
+    assert (warning.path, warning.line) == (path, line_of(path, "faelles-resiliens-3:"))

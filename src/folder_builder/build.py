@@ -235,8 +235,11 @@ class Builder:
         run over (crosscheck.py); a few pages laid out, not every leaflet."""
         from .crosscheck import leaflet_warnings
 
+        stylesheets = [FONTS_STYLESHEET, find_file(self.dirs, STYLESHEET)]
+        styles = b"".join(path.read_bytes() for path in stylesheets) + \
+            _print_css(self.content.print_settings.bleed_mm).encode()
         return leaflet_warnings(self.content, self.env, self.profile,
-                                lambda html: self._lay_out(html, PRINT))
+                                lambda html: self._lay_out(html, PRINT), styles)
 
     def leaflet_role(self, wanted: str) -> Role:
         """A role a leaflet can be made for: not the shared one, which every leaflet has."""

@@ -145,3 +145,22 @@ def _write_json(target: Path, value: object) -> None:
         temporary.replace(target)
     except OSError:
         pass
+
+
+def load_entry(kind: str, key: str) -> object | None:
+    """A cached JSON value of ``kind`` stored under ``key`` (a digest of everything it
+    depends on), or None."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        entry = json.loads((folder / kind / f"{key[:40]}.json").read_text())
+        return entry["value"] if entry["key"] == key else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def store_entry(kind: str, key: str, value: object) -> None:
+    folder = cache_dir()
+    if folder is not None:
+        _write_json(folder / kind / f"{key[:40]}.json", {"key": key, "value": value})

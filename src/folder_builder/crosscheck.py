@@ -13,10 +13,12 @@ leaflet. A section that runs over becomes a warning naming the statements.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .cache import load_entry, store_entry
 from .checks import anchor_pages, landings
 from .errors import Problem
 from .model import Content, Role
@@ -29,6 +31,9 @@ if TYPE_CHECKING:
     from weasyprint.document import Document
 
 LEAFLET = "leaflet"
+#: Where the results are cached, and a version to bump when what they mean changes.
+CACHE_KIND = "leaflet-check"
+CACHE_VERSION = b"1"
 #: The attribute templates mark a statement with (overflow.py).
 STATEMENT_MARK = "data-statement"
 
@@ -58,15 +63,42 @@ def probe_sections(content: Content, env: jinja2.Environment, profile: Path
 
 
 def leaflet_warnings(content: Content, env: jinja2.Environment, profile: Path,
-                     lay_out: Callable[[str], Document]) -> list[Problem]:
-    """Warnings for the statements that would make a leaflet section run over."""
+                     lay_out: Callable[[str], Document], styles: bytes = b"") -> list[Problem]:
+    """Warnings for the statements that would make a leaflet section run over.
+
+    The answer depends only on the probe's HTML, the stylesheets (``styles``: their
+    bytes) and where each statement is written, so it is kept in the per-user cache
+    (cache.py) under their digest: a folder built again with the same statements
+    does not lay the probe out again.
+    """
     probe = probe_sections(content, env, profile)
     if not probe:
         return []
     secs = tuple(sec for sec, _ in probe)
-    roles = {sec.id: role for sec, role in probe}
     html, _ = render_html(content, LEAFLET, env, profile=profile, role=probe[0][1],
                           stand_ins=lambda _: secs)
+    # The messages name files and lines: where each statement is written is part of it.
+    where = repr([(s.id, str(s.source.path), s.source.line) for s in content.statements])
+    key = hashlib.sha256(b"\0".join([CACHE_VERSION, html.encode(), styles,
+                                      where.encode()])).hexdigest()
+    cached = load_entry(CACHE_KIND, key)
+    if isinstance(cached, list):
+        try:
+            return [Problem(item["message"], Path(item["path"]) if item["path"] else None,
+                            item["line"], item["field"]) for item in cached]
+        except (KeyError, TypeError):
+            pass
+    found = _probe_warnings(content, probe, html, lay_out)
+    store_entry(CACHE_KIND, key, [
+        {"message": p.message, "path": str(p.path) if p.path else None, "line": p.line,
+         "field": p.field} for p in found])
+    return found
+
+
+def _probe_warnings(content: Content, probe: list[tuple[Section, Role]], html: str,
+                    lay_out: Callable[[str], Document]) -> list[Problem]:
+    secs = tuple(sec for sec, _ in probe)
+    roles = {sec.id: role for sec, role in probe}
     document = lay_out(html)
     landed = {key: (land.first, land.last)
               for key, land in landings(anchor_pages(document), secs).items()}
