@@ -106,6 +106,17 @@ def lowest_text_mm(path, page_index: int, words: str) -> float:
     return (lowest - trim_bottom) / MM
 
 
+def lowest_text_above_foot(path, page_index: int) -> float:
+    """How high above the trim's foot the lowest text of the page's body ends (mm):
+    the page number in the foot margin does not count."""
+    pdf = pdfium.PdfDocument(str(path))
+    page = pdf[page_index]
+    trim_bottom = page.get_trimbox()[1]
+    text = page.get_textpage()
+    heights = [(text.get_charbox(i)[1] - trim_bottom) / MM for i in range(text.count_chars())]
+    return min(h for h in heights if h > FOOT_MM)
+
+
 def test_four_short_questions_fit_on_page_7_with_lines_to_the_foot(builder, root, tmp_path):
     dept = department_file(root, "fire", questions=FOUR)
     result = make(builder, root, tmp_path, "medarbejder", dept)
@@ -176,14 +187,23 @@ def test_long_introduction_and_notes_on_every_statement(builder, root, tmp_path)
     texts = page_texts(result.path)
     assert texts[1].count(normalise(PARAGRAPH)) == 6
     first, last = result.landings["role"]
+    assert last > first + 1  # the notes made the role's pages grow
     role_text = " ".join(texts[first - 1:last])
-    assert role_text.count("bagefter") == len(ids)
-    headings = [p.heading for p in builder.content.perspectives]
+    assert role_text.count(normalise(NOTE)) == len(ids)
+    statements = [s for s in builder.content.statements if s.role == role]
     for n in range(first - 1, last):
-        # the last words of a role page are never a perspective's heading
-        tail = texts[n].rsplit("SAMMEN OM", 1)[0].strip() if n % 2 else texts[n]
-        for heading in headings:
-            assert not tail.endswith(heading), (n + 1, heading)
+        page = texts[n]
+        # a statement is never parted from its note: as many notes as statements end here
+        ending = [s for s in statements if normalise(s.text)[-25:] in page]
+        assert page.count(normalise(NOTE)[-25:]) == len(ending), n + 1
+        # a perspective's heading is on the same page as its first statement
+        for perspective in builder.content.perspectives:
+            cell = [s for s in statements if s.perspective == perspective.id]
+            if cell and perspective.heading in page:
+                assert normalise(cell[0].text)[:25] in page, (n + 1, perspective.id)
+        # no page the role's text could flow on from is left more than half empty
+        if n < last - 1:
+            assert lowest_text_above_foot(result.path, n) < (210 - 17 + FOOT_MM) / 2, n + 1
 
 
 def test_past_the_ceiling_the_message_names_the_department_field(root, tmp_path):
