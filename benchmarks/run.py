@@ -128,6 +128,7 @@ def main() -> None:
     # Plain WeasyPrint lays out the very HTML the build lays out.
     run([TOOL, "build", "--keep-html", "-o", str(out / "k.pdf")])
     scenarios = [
+        Scenario("validate --quick", [TOOL, "validate", "--quick"]),
         Scenario("validate", [TOOL, "validate"]),
         Scenario("folder, print", [TOOL, "build", "-o", str(out / "f.pdf")], 28),
         Scenario("folder, print, --jobs 1", [TOOL, "build", "--jobs", "1", "-o",

@@ -94,7 +94,13 @@ class LayoutError(FolderBuilderError):
 
 
 class FitError(FolderBuilderError):
-    """A section outgrew the pages the plan gives it, or the page count is wrong."""
+    """A section outgrew the pages the plan gives it, or the page count is wrong.
+
+    When something ran over, the build writes a proof beside the target (proof.py):
+    ``proof_path`` is where, ``proof_pdf`` its bytes (for a web app to show)."""
+
+    proof_path: Path | None = None
+    proof_pdf: bytes | None = None
 
 
 class PreflightError(FolderBuilderError):
