@@ -71,7 +71,7 @@ def read_pages(document: Document) -> list[PageText]:
             box = stack.pop()
             element = getattr(box, "element", None)
             if element is not None and getattr(box, "element_tag", None) is not None \
-                    and not isinstance(box, boxes.InlineBox | boxes.TextBox):
+                    and isinstance(box, boxes.BlockLevelBox):
                 for mark in MARKS:
                     value = element.get(mark)
                     if value is not None:
@@ -116,6 +116,8 @@ class Overrun:
     #: The tallest text in the whole section and its height in mm: often the one
     #: that was lengthened, though it may itself stand on a planned page.
     longest: tuple[Placed, float] | None = None
+    #: Every fragment of the longest text, page by page (for the proof to mark).
+    longest_parts: tuple[Placed, ...] = ()
 
     @property
     def extra_pages(self) -> int:
@@ -142,12 +144,16 @@ def overruns(pages: list[PageText], landed: dict[str, tuple[int, int]],
         room = max(0.0, before.content_bottom - before.text_bottom)
         too_much = max(moved - room, min(moved, PX_PER_MM))
         moved_lines = sum(p.lines for p in over)
+        longest = _tallest(p for n in range(first, last + 1) for p in pages[n - 1].placed)
         out.append(Overrun(
             sec, first, last, past,
             lines=max(1, math.ceil(moved_lines * too_much / moved)) if moved else 0,
             millimetres=too_much / PX_PER_MM,
             placed=tuple(_unique(p for page in over for p in page.placed)),
-            longest=_tallest(p for n in range(first, last + 1) for p in pages[n - 1].placed),
+            longest=longest,
+            longest_parts=tuple(
+                p for n in range(first, last + 1) for p in pages[n - 1].placed
+                if longest and (p.mark, p.key) == (longest[0].mark, longest[0].key)),
         ))
     return out
 

@@ -138,6 +138,12 @@ def _mark(pdf: bytes, pages: list[PageText], runs: list[Overrun],
     import pikepdf
 
     labels: dict[int, str] = {}
+    # The longest text of each section that ran over, framed where it stands.
+    longest: dict[int, list[tuple[float, float, str]]] = {}
+    for run in runs:
+        for part in run.longest_parts:
+            longest.setdefault(part.page, []).append(
+                (part.top, part.bottom, f"LONGEST TEXT: {part.mark[5:]} {part.key}"))
     for run in runs:
         for number in range(run.past, run.last + 1):
             labels[number] = (f"RUNS OVER: {reader_name(run.section)} is planned for "
@@ -155,6 +161,13 @@ def _mark(pdf: bytes, pages: list[PageText], runs: list[Overrun],
             info = pages[number - 1]
             page_top = info.height * PT_PER_PX
             ops = [_text("PROOF - not for print", 12, page_top - 16, 9)]
+            for top_px, bottom_px, text in longest.get(number, []):
+                top, bottom = page_top - top_px * PT_PER_PX, page_top - bottom_px * PT_PER_PX
+                right = info.content_right * PT_PER_PX + 6
+                ops.append(_frame(info.content_left * PT_PER_PX - 2, bottom - 1,
+                                  right - info.content_left * PT_PER_PX, top - bottom + 2,
+                                  width=0.8))
+                ops.append(_label(text, right - 4, bottom + 1.5, 5.5))
             label = labels.get(number)
             if label is not None:
                 top = page_top - info.content_top * PT_PER_PX
@@ -192,7 +205,15 @@ def _text(text: str, x: float, y: float, size: float) -> str:
     return f"BT /FBproof {size:g} Tf {r} {g} {b} rg {x:.2f} {y:.2f} Td ({escaped}) Tj ET"
 
 
-def _frame(x: float, y: float, w: float, h: float) -> str:
+def _label(text: str, right: float, y: float, size: float) -> str:
+    """Text ending at ``right``, on a white ground so that it reads over the page."""
+    width = len(text) * size * 0.58
+    x = right - width
+    return (f"1 1 1 rg {x - 1.5:.2f} {y - 1.5:.2f} {width + 3:.2f} {size + 2.5:.2f} re f "
+            + _text(text, x, y, size))
+
+
+def _frame(x: float, y: float, w: float, h: float, width: float = 1.5) -> str:
     r, g, b = MARK_RGB
-    return (f"{r} {g} {b} RG 1.5 w [4 2] 0 d {x:.2f} {y:.2f} {w:.2f} {h:.2f} re S "
+    return (f"{r} {g} {b} RG {width:g} w [4 2] 0 d {x:.2f} {y:.2f} {w:.2f} {h:.2f} re S "
             f"{r} {g} {b} rg {x - 6:.2f} {y:.2f} 3 {h:.2f} re f")
