@@ -174,9 +174,24 @@ def validate(options: BuildOptions, notices: Notices | None = None, *,
     if problems:
         raise ContentError(problems)
     if leaflets and "leaflet" in content.plans:
-        notices.extend(_step("leaflets", Builder(options, prepared=(content, env)
-                                                  ).leaflet_warnings))
+        # WeasyPrint is loaded only if the answer is not in the cache already.
+        def lay_out(html: str) -> Document:
+            return Builder(options, prepared=(content, env))._lay_out(html, PRINT)
+
+        notices.extend(_step("leaflets", _leaflet_warnings, options, content, env, lay_out))
     return content
+
+
+def _leaflet_warnings(options: BuildOptions, content: Content, env: jinja2.Environment,
+                      lay_out: Callable[[str], Document]) -> list[Problem]:
+    """Warnings for statements that fit the folder but would make a leaflet page run
+    over (crosscheck.py): a few pages laid out, not every leaflet."""
+    from .crosscheck import leaflet_warnings
+
+    stylesheets = [FONTS_STYLESHEET, find_file(layout_dirs(options.layouts), STYLESHEET)]
+    styles = b"".join(path.read_bytes() for path in stylesheets) + \
+        _print_css(content.print_settings.bleed_mm).encode()
+    return leaflet_warnings(content, env, _output_profile(content, options), lay_out, styles)
 
 
 def build(options: BuildOptions) -> list[BuildResult]:
@@ -233,13 +248,8 @@ class Builder:
     def leaflet_warnings(self) -> list[Problem]:
         """Warnings for statements that fit the folder but would make a leaflet page
         run over (crosscheck.py); a few pages laid out, not every leaflet."""
-        from .crosscheck import leaflet_warnings
-
-        stylesheets = [FONTS_STYLESHEET, find_file(self.dirs, STYLESHEET)]
-        styles = b"".join(path.read_bytes() for path in stylesheets) + \
-            _print_css(self.content.print_settings.bleed_mm).encode()
-        return leaflet_warnings(self.content, self.env, self.profile,
-                                lambda html: self._lay_out(html, PRINT), styles)
+        return _leaflet_warnings(self.options, self.content, self.env,
+                                 lambda html: self._lay_out(html, PRINT))
 
     def leaflet_role(self, wanted: str) -> Role:
         """A role a leaflet can be made for: not the shared one, which every leaflet has."""
