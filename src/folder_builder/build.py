@@ -28,7 +28,7 @@ from .content import (
     load_department,
 )
 from .errors import ContentError, FitError, InputError, PreflightError, Problem
-from .fill import drop_carried_over
+from .fill import TO_PAGE_FOOT, drop_carried_over
 from .fit import check_ceiling
 from .glyphs import check_glyphs
 from .logos import logo_source
@@ -406,7 +406,8 @@ class Builder:
             css_cache=self.css_cache,
         )
         self.served_fonts.update(fetcher.served)
-        drop_carried_over(document)
+        if TO_PAGE_FOOT in html:  # walking the boxes costs; only where there are any
+            drop_carried_over(document)
         if LOGO_MARK in html:
             self.logos = printed_logos(document)
         return document
