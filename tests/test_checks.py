@@ -83,8 +83,8 @@ def test_overlong_statement_stops_the_build_and_keeps_the_previous_pdf(tmp_path,
     longest = find_problem(error, file="leder-af-leder.yaml",
                            line=line_of(statements, "leder-af-leder-compliance-2:"),
                            field="compliance.leder-af-leder-compliance-2",
-                           message="the longest text in the spread for Leder af leder is "
-                                   "the statement leder-af-leder-compliance-2")
+                           message="the longest text of the spread for Leder af leder "
+                                   "(pages 12–13) is the statement leder-af-leder-compliance-2")
     assert re.search(r"\((\d+) mm high\)", longest.message)
 
     # A proof beside the target: laid out with the spread running over, the overflow

@@ -246,16 +246,17 @@ def test_an_introduction_too_long_names_itself_and_by_how_much(root, tmp_path):
     with pytest.raises(FitError) as info:
         make(builder, root, tmp_path, "chef", dept)
     error = info.value
-    head = next(p for p in error.problems if p.message.startswith("the page"))
-    assert "(page 2) runs 1 page past the 1 it is planned for, onto page 3" in head.message
+    head = next(p for p in error.problems if p.message.startswith("page 2"))
+    assert head.message.startswith(
+        "page 2 ('Modellen') runs 1 page past the 1 it is planned for, onto page 3")
     lines = int(re.search(r"about (\d+) lines? of text", head.message).group(1))
     assert 1 <= lines <= 8, head.message  # the model moved whole; only its overlap counts
     # The model, which cannot break, moved to page 3; the words to shorten are the
     # introduction's, named at its line.
     find_problem(error, file="lang.yaml", line=2, field="introduction",
-                 message="the longest text in the page 'Modellen' is the department's "
+                 message="the longest text of page 2 ('Modellen') is the department's "
                          "introduction")
-    assert "'model'" not in head.message
+    assert "'model'" not in head.message  # the plan's id is not the reader's word
     # about 13 words make a line of the introduction; cut that many lines and one more
     cut = (lines + 1) * 13
     shorter = text[:-cut]

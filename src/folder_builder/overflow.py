@@ -183,12 +183,18 @@ def _unique(placed: object) -> list[Placed]:
     return out
 
 
-def reader_name(sec: Section) -> str:
-    """The section in the reader's words: "the spread for Leder af medarbejder"."""
+def reader_name(sec: Section, first: int | None = None) -> str:
+    """The section in the reader's words: "the spread for Leder af medarbejder (pages
+    12–13)". A section named after no role or perspective is named by its page first
+    ("page 2 ('Modellen')"): its title is the plan's navigation label, which the reader
+    may never have seen printed."""
     kind = "spread" if sec.pages == 2 else "page" if sec.pages == 1 else "pages"
+    where = "" if first is None else (
+        f"page {first}" if sec.pages == 1 else f"pages {first}–{first + sec.pages - 1}")
     if sec.role is not None or sec.perspective is not None:
-        return f"the {kind} for {sec.title}"
-    return f"the {kind} '{sec.title}'" if sec.title else f"the section '{sec.id}'"
+        return f"the {kind} for {sec.title}" + (f" ({where})" if where else "")
+    label = f"'{sec.title}'" if sec.title else f"'{sec.id}'"
+    return f"{where} ({label})" if where else f"the {kind} {label}"
 
 
 class Sources:
@@ -230,10 +236,8 @@ def overrun_problems(run: Overrun, sources: Sources) -> list[Problem]:
     sec = run.section
     pages = "page" if run.extra_pages == 1 else "pages"
     where = f"page {run.past}" if run.extra_pages == 1 else f"pages {run.past}–{run.last}"
-    planned = f"page {run.first}" if sec.pages == 1 else \
-        f"pages {run.first}–{run.first + sec.pages - 1}"
     problems = [Problem(
-        f"{reader_name(sec)} ({planned}) runs {run.extra_pages} {pages} past the {sec.pages} "
+        f"{reader_name(sec, run.first)} runs {run.extra_pages} {pages} past the {sec.pages} "
         f"it is planned for, onto {where}: about {amount(run.lines, run.millimetres)} too "
         "much. Shorten the words below (or the ones before them) by about that much:")]
     for placed in run.placed:
@@ -243,6 +247,6 @@ def overrun_problems(run: Overrun, sources: Sources) -> list[Problem]:
     if run.longest is not None:
         placed, mm = run.longest
         what, path, line, field_name = sources.locate(placed)
-        problems.append(Problem(f"the longest text in {reader_name(sec)} is {what} "
+        problems.append(Problem(f"the longest text of {reader_name(sec, run.first)} is {what} "
                                 f"({mm:.0f} mm high)", path, line, field_name))
     return problems
