@@ -3,7 +3,8 @@
 Print: exact page boxes (BleedBox = trim + bleed), crop marks drawn in CMYK
 outside the bleed (WeasyPrint's own marks are RGB and sit inside the bleed),
 no interactive annotations, and the output intent named as a print shop
-expects (condition, registry). Both variants: identifiers derived from the
+expects (condition, registry). Screen: PDF/A-2a on top of PDF/UA-1, and the
+structure mended (pdfa.py). Both variants: identifiers derived from the
 content, so the same content always gives the same bytes.
 """
 
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from io import BytesIO
 
 import pikepdf
+
+from .pdfa import make_archival
 
 MM = 72 / 25.4
 
@@ -56,7 +59,9 @@ def finish(pdf_bytes: bytes, *, identity: str, print_finish: PrintFinish | None,
                 if "/Annots" in page.obj:
                     del page.obj["/Annots"]
             _output_intent(pdf, print_finish)
-        _stable_document_id(pdf, identity)
+            _stable_document_id(pdf, identity)
+        else:
+            make_archival(pdf, identity)
         out = BytesIO()
         pdf.save(out, deterministic_id=True, compress_streams=True,
                  stream_decode_level=pikepdf.StreamDecodeLevel.none,

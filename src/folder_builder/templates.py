@@ -14,6 +14,7 @@ import jinja2
 
 from .cache import template_cache
 from .errors import InputError
+from .linkify import email_links
 from .paths import BUNDLED_LAYOUTS
 
 PRODUCT_TEMPLATE = "product.html.j2"
@@ -41,6 +42,7 @@ def environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
         extensions=["jinja2.ext.do"],
         bytecode_cache=template_cache(),
     )
+    env.filters["email_links"] = email_links
     return env
 
 
