@@ -27,7 +27,7 @@ CMYK_PROFILE = ROOT / "layouts" / "colour" / "FOGRA39-folder-builder.icc"
 MM = 72 / 25.4
 
 PRINT_CHECKS = ["pages", "trim box", "bleed box", "fonts", "colour", "output intent", "PDF/X",
-                "trapped"]
+                "trapped", "small text"]
 SCREEN_CHECKS = ["pages", "page size", "fonts", "colour", "output intent", "tagged", "language",
                  "title", "outline"]
 
@@ -162,6 +162,7 @@ def test_good_print_pdf_passes_every_print_check(good_print):
     assert intent.endswith("registry http://www.color.org")
     assert result(report, "PDF/X").detail == "declares PDF/X-4"
     assert result(report, "trapped").detail == "Info /Trapped is /False"
+    assert result(report, "small text").detail == "no text below 9 pt in more than 2 inks"
 
 
 def test_bytes_and_path_give_the_same_report(good_print):
@@ -451,3 +452,34 @@ def test_report_passed_and_failures():
     report = Report("print", (ok, bad))
     assert not report.passed
     assert report.failures == (bad,)
+
+
+# --- small text in many inks ------------------------------------------------------
+
+
+def test_small_text_in_three_or_four_inks_fails_with_pages_and_sizes():
+    """7 pt in a four-ink blue on pages 2 and 3 fails; the same size in two inks,
+    and 12 pt in four, pass."""
+    small = ('<p style="font-size: 7pt; color: device-cmyk(1 0.62 0.1 0.18)">Lille</p>'
+             '<p style="font-size: 8.5pt; color: device-cmyk(0 0.7 1 0.3)">Mindre</p>')
+    fine = ('<p style="font-size: 7pt; color: device-cmyk(1 0.6 0 0)">To farver</p>'
+            '<p style="font-size: 12pt; color: device-cmyk(1 0.62 0 0.18)">Stor</p>')
+    report = preflight(print_pdf(sections(4, {2: small, 3: small, 4: fine})), "print")
+    assert failed(report) == ["small text"]
+    assert result(report, "small text").detail == (
+        "text below 9 pt in 3–4 inks (misregister risk): pages 2–3, 7–8.5 pt; "
+        "set it in 2 inks at most, or larger")
+    assert preflight(print_pdf(sections(4, {4: fine})), "print").passed
+
+
+def test_small_text_is_measured_as_drawn_on_the_page():
+    """Scaled type counts at the size it lands: 18 pt text scaled by a half is 9 pt
+    (passes), by a third it is 6 pt (fails)."""
+    def scaled(factor: str) -> str:
+        return (f'<p style="font-size: 18pt; transform: scale({factor}); '
+                'color: device-cmyk(0.08 0.92 0.48 0.08)">Skaleret</p>')
+
+    assert preflight(print_pdf(sections(4, {1: scaled("0.5")})), "print").passed
+    report = preflight(print_pdf(sections(4, {1: scaled("0.3333")})), "print")
+    assert result(report, "small text").detail.startswith(
+        "text below 9 pt in 4 inks (misregister risk): page 1, 6 pt")

@@ -20,6 +20,7 @@ import pikepdf
 
 from .errors import InputError
 from .model import PAGES_PER_SHEET
+from .smalltext import MAX_INKS, SMALL_PT, find_small_text
 
 #: The two products: the print-shop PDF and the web PDF.
 VARIANTS = ("print", "screen")
@@ -115,6 +116,7 @@ def _run(pdf: pikepdf.Pdf, variant: str, trim_mm: tuple[float, float],
             check_output_intent(pdf, 4),
             check_pdfx(pdf),
             check_trapped(pdf),
+            check_small_text(pdf),
         )
     return (
         check_pages(pdf, saddle_stitch=False),
@@ -691,6 +693,22 @@ def check_output_intent(pdf: pikepdf.Pdf, components: int) -> CheckResult:
                                detail + (f", registry {registry}" if registry else ""))
         problems.append(f"{kind} {name or '(unnamed)'}: {', '.join(faults)}")
     return CheckResult("output intent", False, "; ".join(problems))
+
+
+def check_small_text(pdf: pikepdf.Pdf) -> CheckResult:
+    """Text below 9 pt in three or four inks blurs with the slightest misregister
+    on press (smalltext.py); print shops reject it."""
+    found = find_small_text(pdf)
+    if not found.pages:
+        return CheckResult("small text", True,
+                           f"no text below {SMALL_PT:g} pt in more than {MAX_INKS} inks")
+    sizes = sorted(set().union(*found.pages.values()))
+    shown = f"{sizes[0]:g} pt" if len(sizes) == 1 else f"{sizes[0]:g}–{sizes[-1]:g} pt"
+    inks = "–".join(str(n) for n in sorted(found.inks)[:: max(1, len(found.inks) - 1)])
+    return CheckResult("small text", False,
+                       f"text below {SMALL_PT:g} pt in {inks} inks (misregister risk): "
+                       f"{_pages(sorted(found.pages))}, {shown}; set it in "
+                       f"{MAX_INKS} inks at most, or larger")
 
 
 def check_pdfx(pdf: pikepdf.Pdf) -> CheckResult:
