@@ -29,6 +29,7 @@ from .content import (
 )
 from .errors import ContentError, InputError, PreflightError, Problem
 from .glyphs import check_glyphs
+from .hyphenation import install_hyphenation
 from .logos import logo_source
 from .model import Content, Department, PrintSettings, Role
 from .output import write_atomic
@@ -140,6 +141,7 @@ def _prepare(options: BuildOptions) -> tuple[Content, tuple[Path, ...], jinja2.E
     Returns the content, the layout folders, the template environment and the font
     folders."""
     content = _step("load", load_content, options.content)
+    _step("hyphenate", install_hyphenation, content)
     dirs = layout_dirs(options.layouts)
     env = environment(dirs)
     _step("validate", validate_layouts, content, env)
