@@ -45,6 +45,7 @@ from .parts import (
 )
 from .paths import BUNDLED_CONTENT, BUNDLED_FONTS, DEFAULT_PROFILE
 from .plan import Section
+from .printlinks import load_links
 from .render import render_html, validate_layouts
 from .templates import STYLESHEET, environment, find_file, layout_dirs
 
@@ -142,6 +143,7 @@ def _prepare(options: BuildOptions) -> tuple[Content, tuple[Path, ...], jinja2.E
     folders."""
     content = _step("load", load_content, options.content)
     _step("hyphenate", install_hyphenation, content)
+    _step("links", load_links, content.root)
     dirs = layout_dirs(options.layouts)
     env = environment(dirs)
     _step("validate", validate_layouts, content, env)
