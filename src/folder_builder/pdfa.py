@@ -16,6 +16,8 @@ the screen PDF with pikepdf, adds what PDF/A needs and mends the structure:
   ``::after`` box: two keyboard stops) keeps one annotation;
 - Figure bounding boxes are turned from CSS pixels measured from the top of the
   page into PDF points where the figure is drawn;
+- a layout table (no header cell: the leaflet's two columns) is tagged as plain
+  groups, not as a data table a screen reader would announce;
 - images are not interpolated (PDF/A forbids it; WeasyPrint asks for it on PNGs).
 """
 
@@ -42,6 +44,7 @@ def make_archival(pdf: pikepdf.Pdf, identity: str) -> None:
     _artifacts(pdf)
     _one_annotation_per_link(pdf)
     _figure_boxes(pdf)
+    _layout_tables(pdf)
     for page in pdf.pages:
         for annot in page.obj.get("/Annots", []):
             annot.F = PRINT_FLAG
@@ -188,6 +191,42 @@ def _drop_link(annot: pikepdf.Dictionary, tree: dict[int, pikepdf.Object]) -> bo
     parent.K = pikepdf.Array(siblings[:at] + rest + siblings[at + 1:])
     del tree[int(key)]
     return True
+
+
+#: What each part of a layout table becomes: plain grouping, read in order.
+_UNTABLED = {"/Table": "/Div", "/THead": "/Div", "/TBody": "/Div", "/TFoot": "/Div",
+             "/TR": "/Div", "/TD": "/Div"}
+
+
+def _layout_tables(pdf: pikepdf.Pdf) -> None:
+    """A table without a single header cell lays things out side by side (the
+    leaflet's two-column page); tagged as Table, a screen reader announces a
+    data table of one row and reads cell coordinates. Tag it as plain groups.
+    (The layouts keep the HTML table: WeasyPrint paginates and lays it out
+    faster and more safely than floats or columns.)"""
+    for element in list(_elements(pdf.Root.StructTreeRoot)):
+        if element.get("/S") != "/Table":
+            continue
+        parts = [element]
+        stack = _kids(element)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, pikepdf.Dictionary) and str(node.get("/S")) in _UNTABLED:
+                parts.append(node)
+                stack.extend(_kids(node))
+        if any(part.get("/S") == "/TH" for part in parts) or \
+                any(_has_header(node) for node in parts):
+            continue
+        for part in parts:
+            part.S = pikepdf.Name(_UNTABLED[str(part.S)])
+            attributes = part.get("/A")
+            if isinstance(attributes, pikepdf.Dictionary) and attributes.get("/O") == "/Table":
+                del part["/A"]
+
+
+def _has_header(element: pikepdf.Dictionary) -> bool:
+    return any(isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == "/TH"
+               for kid in _kids(element))
 
 
 def _figure_boxes(pdf: pikepdf.Pdf) -> None:
