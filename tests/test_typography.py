@@ -22,7 +22,7 @@ from folder_builder.build import Builder, BuildOptions, build
 from folder_builder.content import load_content, load_department
 from folder_builder.errors import ContentError
 from folder_builder.hyphenation import install_hyphenation, load_hyphenation, patterns
-from folder_builder.printlinks import load_links
+from folder_builder.printlinks import load_links, qr_code
 
 #: Breaks the stock Danish patterns made in the folder before the project's list.
 BAD_BREAKS = ["ker-neopgaven", "ledel-seskædens", "samar-bejdskultur", "opga-veløsningen",
@@ -271,3 +271,17 @@ def test_a_bad_links_file_names_file_line_and_field(tmp_path):
     assert (line_of(path, "colour: red"), "links[0].colour",
             "unknown field 'colour'; allowed here: url, print, qr") in problems
     assert (line_of(path, "qr: maybe"), "links[0].qr", "qr: must be true or false") in problems
+
+
+def test_the_qr_path_draws_exactly_the_code_segno_makes():
+    """Reading the path's rectangles back gives segno's matrix, inside a quiet zone."""
+    url = "https://www.youtube.com/watch?v=DrSxbzaLT-4"
+    code = qr_code(url)
+    matrix = [list(row) for row in segno.make(url, error="m", micro=False).matrix]
+    drawn = [[0] * code.size for _ in range(code.size)]
+    for x, y, width in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\3z", code.path):
+        for dx in range(int(width)):
+            drawn[int(y)][int(x) + dx] = 1
+    inner = [row[4:-4] for row in drawn[4:-4]]
+    assert inner == [[1 if v else 0 for v in row] for row in matrix]
+    assert not any(drawn[0]) and not any(row[0] for row in drawn)
