@@ -41,8 +41,11 @@ def make_archival(pdf: pikepdf.Pdf, identity: str) -> None:
     """Turn WeasyPrint's PDF/UA-1 output into PDF/A-2a + PDF/UA-1, in place."""
     if "/StructTreeRoot" not in pdf.Root:
         return
-    _artifacts(pdf)
-    _one_annotation_per_link(pdf)
+    parent_tree = pdf.Root.StructTreeRoot.get("/ParentTree")
+    if isinstance(parent_tree, pikepdf.Dictionary) and "/Nums" in parent_tree:
+        # WeasyPrint writes the parent tree flat; a tree of /Kids is left alone.
+        _artifacts(pdf)
+        _one_annotation_per_link(pdf)
     _figure_boxes(pdf)
     _layout_tables(pdf)
     for page in pdf.pages:
