@@ -285,3 +285,18 @@ def test_the_qr_path_draws_exactly_the_code_segno_makes():
     inner = [row[4:-4] for row in drawn[4:-4]]
     assert inner == [[1 if v else 0 for v in row] for row in matrix]
     assert not any(drawn[0]) and not any(row[0] for row in drawn)
+
+
+def test_validate_reports_both_files_problems_at_once(tmp_path, capsys):
+    from folder_builder.cli import main
+
+    root = copy_content(tmp_path)
+    edit(root / "hyphenation.yaml", "  - tvær-gående", "  - tvær gående")
+    edit(root / "links.yaml", "    qr: true", "    qr: yes please")
+    assert main(["validate", "--content", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "the content has 2 problems" in err
+    assert (f"hyphenation.yaml:{line_of(root / 'hyphenation.yaml', 'tvær gående')}: "
+            "words[") in err
+    assert f"links.yaml:{line_of(root / 'links.yaml', 'yes please')}: links[0].qr: " in err
+    assert "Traceback" not in err

@@ -142,14 +142,26 @@ def _prepare(options: BuildOptions) -> tuple[Content, tuple[Path, ...], jinja2.E
     Returns the content, the layout folders, the template environment and the font
     folders."""
     content = _step("load", load_content, options.content)
-    _step("hyphenate", install_hyphenation, content)
-    _step("links", load_links, content.root)
+    _step("typography", _typography, content)
     dirs = layout_dirs(options.layouts)
     env = environment(dirs)
     _step("validate", validate_layouts, content, env)
     font_folders = (BUNDLED_FONTS, *dirs[:-1])  # and the user's layouts, if any
     _step("glyphs", check_glyphs, content, font_folders)
     return content, dirs, env, font_folders
+
+
+def _typography(content: Content) -> None:
+    """The hyphenation list (installed for the layout) and the printed forms of web
+    addresses; the problems of both files are reported together."""
+    problems: list[Problem] = []
+    for step in (lambda: install_hyphenation(content), lambda: load_links(content.root)):
+        try:
+            step()
+        except ContentError as exc:
+            problems += exc.problems
+    if problems:
+        raise ContentError(problems)
 
 
 def validate(options: BuildOptions) -> Content:
