@@ -39,6 +39,51 @@ def _own_cache(tmp_path_factory):
         os.environ["XDG_CACHE_HOME"] = old
 
 
+# --- the independent PDF/A and PDF/UA checker, on every screen PDF ----------------
+
+#: The profiles every screen PDF must pass in page-validation, an independent
+#: checker (it passes the veraPDF corpus): PDF/UA-1, and PDF/A-2 level A.
+SCREEN_PROFILES = ("ua1", "pdfa-2a")
+#: How many screen PDFs the checker has passed in this session (test_pdfa reads it).
+SCREEN_PDFS_CHECKED: list[str] = []
+
+
+def independent_failures(data: bytes) -> list[str]:
+    """The rules ``data`` breaks in each of SCREEN_PROFILES, in the checker's words."""
+    import page
+
+    failures = []
+    for profile in SCREEN_PROFILES:
+        report = page.validate_pdf_bytes(data, profile=profile)
+        if not report.is_compliant:
+            rules = sorted({f"{f.rule_id} ({f.message})" for f in report.failures})
+            failures.append(f"{profile}: " + "; ".join(rules))
+    return failures
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _every_screen_pdf_passes_the_independent_checker():
+    """Wrap finish() so that every screen PDF any test builds (folder, leaflets,
+    batches, the English fixture) is checked as it is made; a failure fails the
+    test that built it."""
+    from folder_builder import finish as finish_module
+
+    original = finish_module.finish
+
+    def checked(pdf_bytes: bytes, **kwargs: object) -> bytes:
+        out = original(pdf_bytes, **kwargs)
+        if kwargs.get("print_finish") is None:
+            failures = independent_failures(out)
+            assert not failures, "the screen PDF fails the independent checker: " + \
+                " | ".join(failures)
+            SCREEN_PDFS_CHECKED.append(str(kwargs.get("identity", ""))[:12])
+        return out
+
+    finish_module.finish = checked
+    yield
+    finish_module.finish = original
+
+
 # --- text extracted from PDFs --------------------------------------------------
 
 # pdfium marks a hyphen the layout inserted at a line end as U+FFFE and drops the

@@ -19,6 +19,7 @@ from PIL import Image
 from weasyprint.text.fonts import FontConfiguration
 
 from folder_builder.errors import InputError
+from folder_builder.pdfa import make_archival
 from folder_builder.preflight import VARIANTS, CheckResult, Report, preflight
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,9 +28,9 @@ CMYK_PROFILE = ROOT / "layouts" / "colour" / "FOGRA39-folder-builder.icc"
 MM = 72 / 25.4
 
 PRINT_CHECKS = ["pages", "trim box", "bleed box", "fonts", "colour", "output intent", "PDF/X",
-                "trapped"]
-SCREEN_CHECKS = ["pages", "page size", "fonts", "colour", "output intent", "tagged", "language",
-                 "title", "outline"]
+                "trapped", "small text"]
+SCREEN_CHECKS = ["pages", "page size", "fonts", "colour", "output intent", "PDF/A", "tagged",
+                 "language", "title", "outline"]
 
 #: Registers the CMYK profile, which makes WeasyPrint write it as the output intent.
 CMYK_PROFILE_CSS = (f"@color-profile device-cmyk {{ src: url({CMYK_PROFILE.as_uri()}); "
@@ -117,8 +118,13 @@ def print_pdf(body: str, css: str = PRINT_CSS, *, bleed_box: bool = True,
 
 
 def screen_pdf(body: str, css: str = SCREEN_CSS, **options: object) -> bytes:
+    """A screen PDF as the build makes it: PDF/UA-1 from WeasyPrint, then PDF/A-2a."""
     options.setdefault("pdf_variant", "pdf/ua-1")
-    return render(body, css, output_intent="srgb", **options)
+    with pikepdf.open(io.BytesIO(render(body, css, output_intent="srgb", **options))) as pdf:
+        make_archival(pdf, "preflight test")
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue()
 
 
 # --- the print PDF ----------------------------------------------------------------
@@ -162,6 +168,7 @@ def test_good_print_pdf_passes_every_print_check(good_print):
     assert intent.endswith("registry http://www.color.org")
     assert result(report, "PDF/X").detail == "declares PDF/X-4"
     assert result(report, "trapped").detail == "Info /Trapped is /False"
+    assert result(report, "small text").detail == "no text below 9 pt in more than 2 inks"
 
 
 def test_bytes_and_path_give_the_same_report(good_print):
@@ -347,6 +354,8 @@ def test_good_screen_pdf_passes_every_screen_check(good_screen):
     assert result(report, "fonts").detail == "2 fonts, all embedded and subset"
     assert "DeviceRGB" in result(report, "colour").detail
     assert "sRGB (RGB ICC" in result(report, "output intent").detail
+    assert result(report, "PDF/A").detail == (
+        "declares PDF/A-2a, output intent GTS_PDFA1, 0 annotations printable")
     tagged = result(report, "tagged").detail
     assert re.match(r"structure tree with \d+ elements \(Document 1, H1 1, ", tagged), tagged
     assert "H2 2" in tagged and "L 1" in tagged and tagged.endswith(", PDF/UA-1")
@@ -357,7 +366,8 @@ def test_good_screen_pdf_passes_every_screen_check(good_screen):
 
 def test_print_pdf_is_not_a_screen_pdf_and_back(good_print, good_screen):
     as_screen = preflight(good_print, "screen")
-    assert set(failed(as_screen)) == {"page size", "colour", "output intent", "tagged", "title"}
+    assert set(failed(as_screen)) == {"page size", "colour", "output intent", "PDF/A", "tagged",
+                                      "title"}
     assert "MediaBox 154.0 × 216.0 mm" in result(as_screen, "page size").detail
     as_print = preflight(good_screen, "print")
     # the screen page is A5, so its TrimBox (WeasyPrint writes one) is right
@@ -371,8 +381,9 @@ def test_untagged_screen_pdf_fails_tagged():
     detail = result(report, "tagged").detail
     assert "not marked as tagged" in detail and "no structure tree" in detail
     assert "pdfuaid:part 1" in detail
-    # WeasyPrint sets DisplayDocTitle only for PDF/UA; nothing else is missing
-    assert set(failed(report)) == {"tagged", "title"}
+    # WeasyPrint sets DisplayDocTitle only for PDF/UA; PDF/A is made on top of
+    # PDF/UA; nothing else is missing
+    assert set(failed(report)) == {"tagged", "title", "PDF/A"}
 
 
 def test_cmyk_colour_in_screen_pdf_fails_colour():
@@ -451,3 +462,44 @@ def test_report_passed_and_failures():
     report = Report("print", (ok, bad))
     assert not report.passed
     assert report.failures == (bad,)
+
+
+# --- small text in many inks ------------------------------------------------------
+
+
+def test_small_text_in_three_or_four_inks_fails_with_pages_and_sizes():
+    """7 pt in a four-ink blue on pages 2 and 3 fails; the same size in two inks,
+    and 12 pt in four, pass."""
+    small = ('<p style="font-size: 7pt; color: device-cmyk(1 0.62 0.1 0.18)">Lille</p>'
+             '<p style="font-size: 8.5pt; color: device-cmyk(0 0.7 1 0.3)">Mindre</p>')
+    fine = ('<p style="font-size: 7pt; color: device-cmyk(1 0.6 0 0)">To farver</p>'
+            '<p style="font-size: 12pt; color: device-cmyk(1 0.62 0 0.18)">Stor</p>')
+    report = preflight(print_pdf(sections(4, {2: small, 3: small, 4: fine})), "print")
+    assert failed(report) == ["small text"]
+    assert result(report, "small text").detail == (
+        "text below 9 pt in 3–4 inks (misregister risk): pages 2–3, 7–8.5 pt; "
+        "set it in 2 inks at most, or larger")
+    assert preflight(print_pdf(sections(4, {4: fine})), "print").passed
+
+
+def test_small_text_is_measured_as_drawn_on_the_page():
+    """Scaled type counts at the size it lands: 18 pt text scaled by a half is 9 pt
+    (passes), by a third it is 6 pt (fails)."""
+    def scaled(factor: str) -> str:
+        return (f'<p style="font-size: 18pt; transform: scale({factor}); '
+                'color: device-cmyk(0.08 0.92 0.48 0.08)">Skaleret</p>')
+
+    assert preflight(print_pdf(sections(4, {1: scaled("0.5")})), "print").passed
+    report = preflight(print_pdf(sections(4, {1: scaled("0.3333")})), "print")
+    assert result(report, "small text").detail.startswith(
+        "text below 9 pt in 4 inks (misregister risk): page 1, 6 pt")
+
+
+def test_screen_pdf_without_pdfa_fails_pdfa_naming_what_is_missing():
+    raw = render(SCREEN_BODY + '<p><a href="https://example.com">link</a></p>', SCREEN_CSS,
+                 pdf_variant="pdf/ua-1", output_intent="srgb")
+    report = preflight(raw, "screen")
+    assert failed(report) == ["PDF/A"]
+    assert result(report, "PDF/A").detail == (
+        "XMP does not declare PDF/A (pdfaid:part 2); no /GTS_PDFA1 output intent; "
+        "annotations without the Print flag on page 1")

@@ -57,9 +57,11 @@ def test_addresses_are_never_hyphenated(tmp_path):
                                   output=tmp_path / "m.pdf", keep_html=True))
     html = (tmp_path / "m.html").read_text(encoding="utf-8")
     for address in (mail, web, "paedagogiskkonsulentfordagtilbud@hjoerring.dk"):
-        assert f'<span class="url">{address}</span>' in html
+        assert re.search(rf'<a class="url[^"]*" href="[^"]+">{re.escape(address)}</a>', html)
     pdf = pdfium.PdfDocument(str(result.path))
     raw = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
-    squeezed = re.sub(r"\s", "", raw)
+    # PDFium reports a hyphen that ends a line as U+FFFE, whether the text has it (a
+    # break after the address's own "-") or hyphenation added it (a character more).
+    squeezed = re.sub(r"\s", "", raw).replace("\ufffe", "-")
     for address in (mail, web, "paedagogiskkonsulentfordagtilbud@hjoerring.dk"):
-        assert address in squeezed  # no generated hyphen (U+FFFE) inside
+        assert address in squeezed  # no generated hyphen inside

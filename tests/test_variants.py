@@ -13,8 +13,10 @@ from PIL import ImageCms
 from conftest import CONTENT, LAYOUTS, copy_content, page_texts
 from folder_builder.build import BuildOptions, build
 from folder_builder.cli import main
+from folder_builder.content import load_content
 from folder_builder.errors import InputError, PreflightError
 from folder_builder.preflight import preflight
+from folder_builder.printlinks import load_links
 
 MM = 72 / 25.4
 A5 = (148 * MM, 210 * MM)
@@ -58,12 +60,21 @@ def test_print_boxes_trim_a5_with_3mm_bleed_and_room_for_marks(print_pdf):
         assert my0 < y0 - BLEED - 5 * MM and my1 > y1 + BLEED + 5 * MM, number
 
 
-def test_crop_marks_are_cmyk_lines_outside_the_bleed(print_pdf):
+def test_crop_marks_are_registration_lines_outside_the_bleed(print_pdf):
+    """Crop marks print on every plate: a Separation /All colour at 100 %."""
     page = print_pdf.pages[4]
     x0, y0, x1, y1 = box(page, "/TrimBox")
     ops = pikepdf.parse_content_stream(page)
-    strokes = [op for op in ops if str(op.operator) == "K"]
-    assert strokes and all([float(v) for v in op.operands] == [0, 0, 0, 1] for op in strokes)
+    [at] = [i for i, op in enumerate(ops)
+            if str(op.operator) == "CS" and str(op.operands[0]) == "/Registration"]
+    space = page.resources.ColorSpace.Registration
+    assert [str(v) for v in space[:3]] == ["/Separation", "/All", "/DeviceCMYK"]
+    assert [float(v) for v in space[3].C1] == [1, 1, 1, 1]
+    marks = ops[at + 1:]
+    assert str(marks[0].operator) == "SCN" and [float(v) for v in marks[0].operands] == [1]
+    assert [str(op.operator) for op in marks].count("S") == 8
+    assert not {str(op.operator) for op in marks} & {"K", "k", "RG", "rg", "CS", "cs", "G"}
+    ops = ops[at:]
     lines = []
     points = [op for op in ops if str(op.operator) in ("m", "l")]
     for move, line in zip(points[::2], points[1::2], strict=False):
@@ -126,7 +137,8 @@ def test_no_marks_leaves_the_sheet_at_the_bleed(tmp_path):
     with pikepdf.open(result.path) as pdf:
         page = pdf.pages[0]
         assert box(page, "/MediaBox") == pytest.approx(box(page, "/BleedBox"), abs=0.01)
-        assert not any(str(op.operator) == "K" for op in pikepdf.parse_content_stream(page))
+        assert not any(str(op.operator) == "CS" and op.operands[0] == "/Registration"
+                       for op in pikepdf.parse_content_stream(page))
 
 
 # --- screen --------------------------------------------------------------------------
@@ -220,7 +232,15 @@ def test_reading_guide_page_references_link_to_their_sections(screen_pdf, folder
 
 
 def test_screen_and_print_carry_the_same_text(folders):
-    assert page_texts(folders["screen"].path) == page_texts(folders["print"].path)
+    """The same words, except the label over a QR code, which only print has."""
+    printed = page_texts(folders["print"].path)
+    links = load_links(CONTENT)
+    synthesis = folders["print"].landings["synthesis"][0] - 1
+    for item in load_content(CONTENT).synthesis.further:
+        if item.url in links and links[item.url].qr:
+            assert printed[synthesis].count(item.label) == 2
+            printed[synthesis] = printed[synthesis].replace(item.label + " ", "", 1)
+    assert page_texts(folders["screen"].path) == printed
 
 
 # --- profiles, reproducibility, failing preflight -----------------------------------

@@ -31,6 +31,7 @@ from .errors import ContentError, FitError, InputError, PreflightError, Problem
 from .fill import TO_PAGE_FOOT, drop_carried_over
 from .fit import check_ceiling
 from .glyphs import check_glyphs
+from .hyphenation import install_hyphenation
 from .logos import logo_source
 from .model import Content, Department, PrintSettings, Role
 from .notices import LOGO_MARK, Notices, logo_resolution, notes_elsewhere, printed_logos
@@ -47,6 +48,7 @@ from .parts import (
 )
 from .paths import BUNDLED_CONTENT, BUNDLED_FONTS, DEFAULT_PROFILE
 from .plan import Section
+from .printlinks import load_links
 from .render import render_html, validate_layouts
 from .templates import STYLESHEET, environment, find_file, layout_dirs
 
@@ -146,12 +148,26 @@ def _prepare(options: BuildOptions) -> tuple[Content, tuple[Path, ...], jinja2.E
     Returns the content, the layout folders, the template environment and the font
     folders."""
     content = _step("load", load_content, options.content)
+    _step("typography", _typography, content)
     dirs = layout_dirs(options.layouts)
     env = environment(dirs)
     _step("validate", validate_layouts, content, env)
     font_folders = (BUNDLED_FONTS, *dirs[:-1])  # and the user's layouts, if any
     _step("glyphs", check_glyphs, content, font_folders)
     return content, dirs, env, font_folders
+
+
+def _typography(content: Content) -> None:
+    """The hyphenation list (installed for the layout) and the printed forms of web
+    addresses; the problems of both files are reported together."""
+    problems: list[Problem] = []
+    for step in (lambda: install_hyphenation(content), lambda: load_links(content.root)):
+        try:
+            step()
+        except ContentError as exc:
+            problems += exc.problems
+    if problems:
+        raise ContentError(problems)
 
 
 def validate(options: BuildOptions, notices: Notices | None = None, *,

@@ -1,10 +1,12 @@
 """Finish the PDF WeasyPrint wrote, with pikepdf: what CSS cannot express.
 
-Print: exact page boxes (BleedBox = trim + bleed), crop marks drawn in CMYK
-outside the bleed (WeasyPrint's own marks are RGB and sit inside the bleed),
-no interactive annotations, and the output intent named as a print shop
-expects (condition, registry). Both variants: identifiers derived from the
-content, so the same content always gives the same bytes.
+Print: exact page boxes (BleedBox = trim + bleed), crop marks drawn in
+registration colour (all four plates) outside the bleed (WeasyPrint's own
+marks are RGB and sit inside the bleed), no interactive annotations, and the
+output intent named as a print shop expects (condition, registry). Screen:
+PDF/A-2a on top of PDF/UA-1, and the structure mended (pdfa.py). Both
+variants: identifiers derived from the content, so the same content always
+gives the same bytes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from io import BytesIO
 
 import pikepdf
 
+from .pdfa import make_archival
+
 MM = 72 / 25.4
 
 #: Crop marks: how far outside the trim they start, how long they are, how
@@ -24,6 +28,8 @@ MARK_OFFSET_MM = 3.0
 MARK_LENGTH_MM = 5.0
 MARK_WIDTH_PT = 0.25
 MARK_MARGIN_MM = 2.0
+#: The page resource name of the registration colour the marks are drawn in.
+REGISTRATION_NAME = "/Registration"
 
 
 @dataclass(frozen=True)
@@ -51,12 +57,15 @@ def finish(pdf_bytes: bytes, *, identity: str, print_finish: PrintFinish | None,
                 if isinstance(dest, pikepdf.String) and str(dest) in link_titles:
                     annot.Contents = pikepdf.String(link_titles[str(dest)])
         if print_finish is not None:
+            registration = _registration(pdf)
             for page in pdf.pages:
-                _boxes_and_marks(pdf, page, print_finish)
+                _boxes_and_marks(pdf, page, print_finish, registration)
                 if "/Annots" in page.obj:
                     del page.obj["/Annots"]
             _output_intent(pdf, print_finish)
-        _stable_document_id(pdf, identity)
+            _stable_document_id(pdf, identity)
+        else:
+            make_archival(pdf, identity)
         out = BytesIO()
         pdf.save(out, deterministic_id=True, compress_streams=True,
                  stream_decode_level=pikepdf.StreamDecodeLevel.none,
@@ -64,7 +73,8 @@ def finish(pdf_bytes: bytes, *, identity: str, print_finish: PrintFinish | None,
     return out.getvalue()
 
 
-def _boxes_and_marks(pdf: pikepdf.Pdf, page: pikepdf.Page, spec: PrintFinish) -> None:
+def _boxes_and_marks(pdf: pikepdf.Pdf, page: pikepdf.Page, spec: PrintFinish,
+                     registration: pikepdf.Object) -> None:
     x0, y0, x1, y1 = (float(v) for v in page.obj.get("/TrimBox", page.mediabox))
     bleed = spec.bleed_mm * MM
     page.obj["/BleedBox"] = pikepdf.Array([x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed])
@@ -80,11 +90,23 @@ def _boxes_and_marks(pdf: pikepdf.Pdf, page: pikepdf.Page, spec: PrintFinish) ->
         for y, sy in ((y0, -1), (y1, 1)):
             lines.append((x + sx * offset, y, x + sx * (offset + length), y))  # horizontal
             lines.append((x, y + sy * offset, x, y + sy * (offset + length)))  # vertical
-    ops = [f"{MARK_WIDTH_PT} w 0 J 0 0 0 1 K"]
+    page.add_resource(registration, pikepdf.Name.ColorSpace, pikepdf.Name(REGISTRATION_NAME),
+                      replace_existing=True)
+    ops = [f"{MARK_WIDTH_PT} w 0 J {REGISTRATION_NAME} CS 1 SCN"]
     ops += [f"{a:.3f} {b:.3f} m {c:.3f} {d:.3f} l S" for a, b, c, d in lines]
     # Whatever the page content leaves in the graphics state must not move the marks.
     page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
     page.contents_add(pikepdf.Stream(pdf, ("\nQ\nq " + " ".join(ops) + " Q\n").encode()))
+
+
+def _registration(pdf: pikepdf.Pdf) -> pikepdf.Object:
+    """The registration colour: a Separation named /All, which a RIP puts on every
+    plate at the given tint. Its alternate (for a proof or a screen) is 100 % of
+    each of the four process inks. One object per PDF, shared by every page."""
+    tint = pikepdf.Dictionary(FunctionType=2, Domain=[0, 1], C0=[0, 0, 0, 0],
+                              C1=[1, 1, 1, 1], N=1)
+    return pdf.make_indirect(pikepdf.Array(
+        [pikepdf.Name.Separation, pikepdf.Name.All, pikepdf.Name.DeviceCMYK, tint]))
 
 
 def _output_intent(pdf: pikepdf.Pdf, spec: PrintFinish) -> None:

@@ -20,6 +20,7 @@ import pikepdf
 
 from .errors import InputError
 from .model import PAGES_PER_SHEET
+from .smalltext import MAX_INKS, SMALL_PT, find_small_text
 
 #: The two products: the print-shop PDF and the web PDF.
 VARIANTS = ("print", "screen")
@@ -115,6 +116,7 @@ def _run(pdf: pikepdf.Pdf, variant: str, trim_mm: tuple[float, float],
             check_output_intent(pdf, 4),
             check_pdfx(pdf),
             check_trapped(pdf),
+            check_small_text(pdf),
         )
     return (
         check_pages(pdf, saddle_stitch=False),
@@ -122,6 +124,7 @@ def _run(pdf: pikepdf.Pdf, variant: str, trim_mm: tuple[float, float],
         check_fonts(pdf),
         check_colour(pdf, "CMYK"),
         check_output_intent(pdf, 3),
+        check_pdfa(pdf),
         check_tagged(pdf),
         check_language(pdf),
         check_title(pdf),
@@ -693,6 +696,22 @@ def check_output_intent(pdf: pikepdf.Pdf, components: int) -> CheckResult:
     return CheckResult("output intent", False, "; ".join(problems))
 
 
+def check_small_text(pdf: pikepdf.Pdf) -> CheckResult:
+    """Text below 9 pt in three or four inks blurs with the slightest misregister
+    on press (smalltext.py); print shops reject it."""
+    found = find_small_text(pdf)
+    if not found.pages:
+        return CheckResult("small text", True,
+                           f"no text below {SMALL_PT:g} pt in more than {MAX_INKS} inks")
+    sizes = sorted(set().union(*found.pages.values()))
+    shown = f"{sizes[0]:g} pt" if len(sizes) == 1 else f"{sizes[0]:g}–{sizes[-1]:g} pt"
+    inks = "–".join(str(n) for n in sorted(found.inks)[:: max(1, len(found.inks) - 1)])
+    return CheckResult("small text", False,
+                       f"text below {SMALL_PT:g} pt in {inks} inks (misregister risk): "
+                       f"{_pages(sorted(found.pages))}, {shown}; set it in "
+                       f"{MAX_INKS} inks at most, or larger")
+
+
 def check_pdfx(pdf: pikepdf.Pdf) -> CheckResult:
     """A print shop's preflight takes the PDF/X version the file claims as the rules
     to check it by; without a claim it does not know what it has been given."""
@@ -717,6 +736,33 @@ def check_trapped(pdf: pikepdf.Pdf) -> CheckResult:
         return CheckResult("trapped", False, "no /Trapped in the Info dictionary")
     return CheckResult("trapped", False, f"Info /Trapped is {_show(trapped)}; it must be "
                        "/True or /False")
+
+
+def check_pdfa(pdf: pikepdf.Pdf) -> CheckResult:
+    """An archive (and the PDF Association's advice for public documents) wants
+    the web PDF to be PDF/A as well as PDF/UA: it must say so in its metadata,
+    give its colours a PDF/A output intent and make every annotation printable.
+    The full rules are checked by an independent validator in the test suite."""
+    problems = []
+    meta = pdf.open_metadata()
+    part = _text(meta.get("pdfaid:part"))
+    level = _text(meta.get("pdfaid:conformance"))
+    if part != "2" or level not in ("A", "B", "U"):
+        problems.append(f"XMP declares PDF/A part {part or '?'} level {level or '?'}, not 2a, "
+                        "2u or 2b" if part else "XMP does not declare PDF/A (pdfaid:part 2)")
+    kinds = {str(i.get("/S")) for i in _array(pdf.Root.get("/OutputIntents"))
+             if isinstance(i, pikepdf.Dictionary)}
+    if "/GTS_PDFA1" not in kinds:
+        problems.append("no /GTS_PDFA1 output intent")
+    annots = [(n, a) for n, page in enumerate(pdf.pages, 1)
+              for a in _array(page.obj.get("/Annots")) if isinstance(a, pikepdf.Dictionary)]
+    hidden = sorted({n for n, a in annots if not int(a.get("/F", 0)) & 4})
+    if hidden:
+        problems.append(f"annotations without the Print flag on {_pages(hidden)}")
+    if problems:
+        return CheckResult("PDF/A", False, "; ".join(problems))
+    return CheckResult("PDF/A", True, f"declares PDF/A-2{level.lower()}, output intent "
+                                      f"GTS_PDFA1, {len(annots)} annotations printable")
 
 
 def check_tagged(pdf: pikepdf.Pdf) -> CheckResult:

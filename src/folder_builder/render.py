@@ -14,6 +14,7 @@ from .errors import ContentError, LayoutError, Problem
 from .model import Content, Department, Role
 from .paths import DEFAULT_PROFILE
 from .plan import Section, planned_ranges, sections
+from .printlinks import printed_link
 from .templates import PRODUCT_TEMPLATE, section_template
 
 
@@ -80,6 +81,7 @@ def render_html(
         "ranges": planned_ranges(secs),
         "wheel": diagram.wheel(content.perspectives),
         "colour": css_function(variant, profile),
+        "printed_link": printed_link(content.root),
         "paper": PAPER,
         "build_date": build_date or f"{content.publication.date}T00:00:00Z",
         "subject": role,

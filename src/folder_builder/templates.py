@@ -8,12 +8,11 @@ layouts, so overriding one partial does not mean copying them all.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import jinja2
-import markupsafe
 
+from .addresses import addresses
 from .cache import template_cache
 from .errors import InputError
 from .paths import BUNDLED_LAYOUTS
@@ -45,24 +44,6 @@ def environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
     )
     env.filters["addresses"] = addresses
     return env
-
-
-#: An e-mail address or a web address in running text.
-_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://[^\s<>\"“”]+|www\.[^\s<>\"“”]+")
-
-
-def addresses(text: str) -> markupsafe.Markup:
-    """``text`` escaped, with each e-mail or web address in it set as an address
-    (class "url"): hyphenation would print a hyphen that is not part of it, so an
-    address that must break breaks without one."""
-    out, pos = [], 0
-    for match in _ADDRESS.finditer(text):
-        address = match.group(0).rstrip(".,;:)!?»”")
-        out.append(markupsafe.escape(text[pos:match.start()]))
-        out.append(markupsafe.Markup('<span class="url">{}</span>').format(address))
-        pos = match.start() + len(address)
-    out.append(markupsafe.escape(text[pos:]))
-    return markupsafe.Markup("").join(out)
 
 
 def section_template(layout: str) -> str:

@@ -1,0 +1,302 @@
+"""Danish typography: the project's hyphenation list (hyphenation.py), where words
+may and may not break in the built folder, how many line ends are hyphenated,
+no word split across a page turn, minimum type sizes, balanced perspective
+spreads, and the short printed form and QR code of a web address (printlinks.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+
+import pikepdf
+import pypdfium2 as pdfium
+import pyphen
+import pytest
+import segno
+import weasyprint
+
+from conftest import CONTENT, copy_content, edit, line_of
+from folder_builder.build import Builder, BuildOptions, build
+from folder_builder.content import load_content, load_department
+from folder_builder.errors import ContentError
+from folder_builder.hyphenation import install_hyphenation, load_hyphenation, patterns
+from folder_builder.printlinks import load_links, qr_code
+
+#: Breaks the stock Danish patterns made in the folder before the project's list.
+BAD_BREAKS = ["ker-neopgaven", "ledel-seskædens", "samar-bejdskultur", "opga-veløsningen",
+              "serviceni-veau", "tværgå-ende"]
+#: Hyphenated line ends in the 28-page folder with the stock patterns and settings.
+HYPHENATED_BEFORE = 142
+#: What the project's list, limits and ragged-right setting may leave at most.
+HYPHENATED_AT_MOST = 85
+MM = 72 / 25.4
+
+
+def hyphenated_breaks(path: Path) -> list[tuple[int, str, str]]:
+    """(page, before, after) for every line end the layout hyphenated: pdfium marks
+    such a hyphen as U+FFFE."""
+    doc = pdfium.PdfDocument(str(path))
+    found = []
+    for index in range(len(doc)):
+        text = doc[index].get_textpage().get_text_range()
+        for match in re.finditer(r"(\w*)\ufffe\s*(\w*)", text):
+            found.append((index + 1, match.group(1), match.group(2)))
+    return found
+
+
+@pytest.fixture(scope="module")
+def breaks(folder) -> list[tuple[int, str, str]]:
+    return hyphenated_breaks(folder.result.path)
+
+
+def test_bad_breaks_are_gone_and_there_are_far_fewer_breaks(breaks):
+    words = {f"{before}-{after}".lower() for _, before, after in breaks}
+    assert not words & set(BAD_BREAKS)
+    assert 0 < len(breaks) <= HYPHENATED_AT_MOST < HYPHENATED_BEFORE
+    # The compounds still break, where their parts meet.
+    assert "kerne-opgaven" in words
+
+
+def test_every_listed_word_breaks_only_where_the_list_allows(breaks):
+    """Wherever a listed word's letters occur, also inside longer words, the
+    layout breaks them only at the list's points; a name never breaks."""
+    entries = load_hyphenation(CONTENT)
+    assert "kerne-opgave" in entries and "kristian" in entries
+    allowed = {e.replace("-", ""): {m.start() - i for i, m in enumerate(re.finditer("-", e))}
+               for e in entries}
+    checked = 0
+    for page, before, after in breaks:
+        word, at = (before + after).lower(), len(before)
+        for letters, points in allowed.items():
+            for match in re.finditer(letters, word):
+                inside = at - match.start()
+                if 0 < inside < len(letters):
+                    outer = any(other != letters and letters in other and other in word
+                                for other in allowed)
+                    if not outer:
+                        checked += 1
+                        assert inside in points, f"page {page}: {before}-{after} ({letters})"
+    assert checked >= 10
+
+
+def test_the_list_becomes_patterns_that_pyphen_follows(tmp_path):
+    content = load_content(CONTENT)
+    install_hyphenation(content)
+    dictionary = pyphen.Pyphen(lang="da", left=3, right=3)
+    assert dictionary.inserted("kerneopgaven") == "kerne-opgaven"
+    assert dictionary.inserted("samarbejdskulturen") == "sam-arbejds-kulturen"
+    assert dictionary.inserted("Kristian") == "Kristian"
+    # A content without a list gets the stock patterns back.
+    bare = copy_content(tmp_path)
+    (bare / "hyphenation.yaml").unlink()
+    install_hyphenation(load_content(bare))
+    assert pyphen.Pyphen(lang="da", left=3, right=3).inserted("kerneopgaven") == "ker-ne-op-ga-ven"
+    install_hyphenation(content)
+
+
+def test_an_entry_that_holds_another_outranks_it():
+    assert patterns(("kerne-opgave", "op-gave")) == ["k8e8r8n8e9o8p8g8a8v8e", "o6p7g6a6v6e"]
+
+
+def test_a_bad_hyphenation_list_names_file_line_and_entry(tmp_path):
+    root = copy_content(tmp_path)
+    path = root / "hyphenation.yaml"
+    edit(path, "  - service-niveau\n", "  - service--niveau\n  - kerneopgave\n")
+    with pytest.raises(ContentError) as caught:
+        load_hyphenation(root)
+    messages = [(p.line, p.message) for p in caught.value.problems]
+    assert (line_of(path, "service--niveau"),
+            "'service--niveau' is not a word with hyphens where it may break (kerne-opgave); "
+            "use letters, and single hyphens between them") in messages
+    assert any(line == line_of(path, "  - kerneopgave") and "listed twice (first on line "
+               f"{line_of(path, '  - kerne-opgave')})" in message for line, message in messages)
+
+
+def test_no_word_is_split_across_a_page_turn(folder, tmp_path):
+    """A booklet's page turns follow its odd (right-hand) pages; the last line
+    there must not end in a hyphen, so no word waits for the turn."""
+    builder = Builder(BuildOptions(content=CONTENT))
+    department = load_department(CONTENT / "departments" / "eksempel-dagtilbud-nord.yaml",
+                                 builder.content)
+    leaflet = builder.make("print", product="leaflet", department=department,
+                           role=builder.leaflet_role("leder-af-medarbejder"),
+                           target=tmp_path / "lam.pdf").path
+    for path in (folder.result.path, leaflet):
+        assert [page for page in hyphenated_page_ends(path) if page % 2 == 1] == []
+    # Nor does a word stand alone on a line in the leaflet's wide columns (what
+    # WeasyPrint 70 does with some hyphenation limits: "ressourcer" on its own).
+    doc = pdfium.PdfDocument(str(leaflet))
+    for index in range(len(doc)):
+        lines = doc[index].get_textpage().get_text_range().split("\r\n")
+        lone = [(a, b) for a, b in itertools.pairwise(lines)
+                if re.fullmatch(r"\w{6,}", a.strip()) and b[:1].islower()]
+        assert lone == [], (index + 1, lone)
+
+
+def hyphenated_page_ends(path: Path) -> list[int]:
+    """The pages whose last line of text above the folio ends in a layout hyphen."""
+    doc = pdfium.PdfDocument(str(path))
+    flags = []
+    for index in range(len(doc)):
+        textpage = doc[index].get_textpage()
+        boxes = [(textpage.get_text_range(k, 1), textpage.get_charbox(k))
+                 for k in range(textpage.count_chars())]
+        boxes = [(ch, box) for ch, box in boxes if ch.strip()]
+        folio = min((box[1] for _, box in boxes), default=0)
+        body = [(ch, box) for ch, box in boxes if box[1] > folio + 5]
+        last = min((box[1] for _, box in body), default=None)
+        flags.append(index + 1 if last is not None and any(
+            # a hyphen's box is its bar, a little above the line's lowest point
+            ch == "\ufffe" and -1 < box[1] - last < 4.5 for ch, box in body) else None)
+    return [page for page in flags if page is not None]
+
+
+def test_the_page_turn_check_finds_a_hyphen_at_the_foot_of_a_page(tmp_path):
+    """The helper above can fail: a narrow column of long words, each broken at
+    every line end, runs onto a second page."""
+    words = " ".join(["samarbejdskulturen"] * 120)
+    html = (f'<html lang="da"><body><p style="width: 14mm; hyphens: auto; '
+            f'hyphenate-character: \'-\'; font: 12pt/1.2 serif">{words}</p></body></html>')
+    path = tmp_path / "narrow.pdf"
+    weasyprint.HTML(string=html).write_pdf(
+        path, stylesheets=[weasyprint.CSS(string="@page { size: A7; margin: 10mm; "
+                                                  "@bottom-center { content: counter(page) } }")])
+    ends = hyphenated_page_ends(path)
+    assert ends and len(ends) < len(pdfium.PdfDocument(str(path)))
+
+
+# --- sizes ------------------------------------------------------------------------
+
+
+def test_body_text_is_at_least_8_5_pt_and_labels_at_least_7(tmp_path):
+    """Laid out from the HTML a build keeps: every piece of text is 7 pt or more,
+    and text under 8.5 pt is a label (bold, or in capitals)."""
+    out = tmp_path / "folder.pdf"
+    build(BuildOptions(content=CONTENT, output=out, keep_html=True))
+    department = "eksempel-dagtilbud-nord"
+    build(BuildOptions(content=CONTENT, output=tmp_path / "leaflet.pdf", keep_html=True,
+                       role="leder-af-medarbejder", department=department))
+    for html in (out.with_suffix(".html"), (tmp_path / "leaflet.html")):
+        document = weasyprint.HTML(filename=str(html)).render()
+        small = []
+        for page in document.pages:
+            for box in _text_boxes(page._page_box):
+                size = box.style["font_size"] * 0.75
+                if not re.search(r"\w", box.text):
+                    continue
+                assert size >= 7 - 0.01, (box.text, size)
+                label = box.style["font_weight"] >= 600 or \
+                    box.style["text_transform"] == "uppercase"
+                if size < 8.5 - 0.01:
+                    small.append(box.text)
+                    assert label, (html.name, box.text, size)
+        assert small  # labels there are
+
+
+def _text_boxes(box):
+    for child in getattr(box, "children", ()):
+        yield from _text_boxes(child)
+    if type(box).__name__ == "TextBox":
+        yield box
+
+
+# --- spreads ----------------------------------------------------------------------
+
+
+def test_perspective_spreads_are_balanced(folder):
+    """Both pages of a perspective spread end within a fifth of the columns'
+    depth of each other (before: the right-hand page ran 25 mm longer)."""
+    doc = pdfium.PdfDocument(str(folder.result.path))
+    landings = folder.result.landings
+    spreads = [landings[key] for key in landings if key.startswith("perspectives-")]
+    assert len(spreads) == 4
+    for first, last in spreads:
+        depths = []
+        for index in (first - 1, last - 1):
+            page = doc[index]
+            textpage = page.get_textpage()
+            height = page.get_size()[1]
+            bottoms = [textpage.get_charbox(k)[1] for k in range(textpage.count_chars())
+                       if textpage.get_text_range(k, 1).strip()]
+            folio = min(bottoms)
+            depths.append(height - min(b for b in bottoms if b > folio + 5))
+        assert min(depths) >= 0.8 * max(depths), (first, depths)
+        assert abs(depths[0] - depths[1]) < 20 * MM
+
+
+# --- web addresses in print --------------------------------------------------------
+
+
+def test_the_video_address_prints_short_with_a_vector_qr_code(folder, folders):
+    links = load_links(CONTENT)
+    video = "https://www.youtube.com/watch?v=DrSxbzaLT-4"
+    printed = links[video]
+    assert printed.text == "youtu.be/DrSxbzaLT-4" and printed.qr is not None
+    texts = folder.texts
+    synthesis = texts[folders["print"].landings["synthesis"][0] - 1]
+    assert "youtu.be/DrSxbzaLT-4" in synthesis
+    assert "youtube.com/watch" not in synthesis
+    # The QR code is the address's, drawn as paths in one ink (K), not an image.
+    assert printed.qr.size == len(segno.make(video, error="m").matrix) + 8
+    with pikepdf.open(folders["print"].path) as pdf:
+        page = pdf.pages[folders["print"].landings["synthesis"][0] - 1]
+        assert not [name for name, x in page.resources.get("/XObject", {}).items()
+                    if x.get("/Subtype") == "/Image"]
+        ops = pikepdf.parse_content_stream(page)
+        fills = [[float(v) for v in op.operands] for op in ops if str(op.operator) == "scn"]
+        assert [0, 0, 0, 1] in fills
+        rects = sum(1 for op in ops if str(op.operator) == "h")
+        assert rects > 100  # the code's runs of modules
+
+
+def test_on_screen_the_short_address_is_a_live_link_to_the_full_one(folders):
+    with pikepdf.open(folders["screen"].path) as pdf:
+        page = pdf.pages[folders["screen"].landings["synthesis"][0] - 1]
+        uris = [str(a.A.URI) for a in page.obj.get("/Annots", []) if "/A" in a]
+    assert "https://www.youtube.com/watch?v=DrSxbzaLT-4" in uris
+    text = pdfium.PdfDocument(str(folders["screen"].path))[
+        folders["screen"].landings["synthesis"][0] - 1].get_textpage().get_text_range()
+    assert "youtu.be/DrSxbzaLT-4" in text
+
+
+def test_a_bad_links_file_names_file_line_and_field(tmp_path):
+    root = copy_content(tmp_path)
+    path = root / "links.yaml"
+    edit(path, "    qr: true", "    qr: maybe\n    colour: red")
+    with pytest.raises(ContentError) as caught:
+        load_links(root)
+    problems = {(p.line, p.field, p.message) for p in caught.value.problems}
+    assert (line_of(path, "colour: red"), "links[0].colour",
+            "unknown field 'colour'; allowed here: url, print, qr") in problems
+    assert (line_of(path, "qr: maybe"), "links[0].qr", "qr: must be true or false") in problems
+
+
+def test_the_qr_path_draws_exactly_the_code_segno_makes():
+    """Reading the path's rectangles back gives segno's matrix, inside a quiet zone."""
+    url = "https://www.youtube.com/watch?v=DrSxbzaLT-4"
+    code = qr_code(url)
+    matrix = [list(row) for row in segno.make(url, error="m", micro=False).matrix]
+    drawn = [[0] * code.size for _ in range(code.size)]
+    for x, y, width in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\3z", code.path):
+        for dx in range(int(width)):
+            drawn[int(y)][int(x) + dx] = 1
+    inner = [row[4:-4] for row in drawn[4:-4]]
+    assert inner == [[1 if v else 0 for v in row] for row in matrix]
+    assert not any(drawn[0]) and not any(row[0] for row in drawn)
+
+
+def test_validate_reports_both_files_problems_at_once(tmp_path, capsys):
+    from folder_builder.cli import main
+
+    root = copy_content(tmp_path)
+    edit(root / "hyphenation.yaml", "  - tvær-gående", "  - tvær gående")
+    edit(root / "links.yaml", "    qr: true", "    qr: yes please")
+    assert main(["validate", "--content", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "the content has 2 problems" in err
+    assert (f"hyphenation.yaml:{line_of(root / 'hyphenation.yaml', 'tvær gående')}: "
+            "words[") in err
+    assert f"links.yaml:{line_of(root / 'links.yaml', 'yes please')}: links[0].qr: " in err
+    assert "Traceback" not in err
