@@ -133,3 +133,18 @@ def test_page_count_must_be_whole_sheets(tmp_path):
     assert "27 pages" in messages[0]
     assert "multiple of 4" in messages[0]
     assert not target.exists()
+
+
+def test_a_fit_error_keeps_its_proof_across_processes(tmp_path):
+    import pickle
+
+    from folder_builder.errors import Problem
+
+    error = FitError("the content does not fit the page plan; no PDF was written:",
+                     [Problem("the spread for X runs over", tmp_path / "a.yaml", 3, "f")])
+    error.proof_path, error.proof_pdf = tmp_path / "x-proof.pdf", b"%PDF-1.7 proof"
+    copy = pickle.loads(pickle.dumps(error))
+    assert isinstance(copy, FitError)
+    assert (copy.proof_path, copy.proof_pdf) == (error.proof_path, error.proof_pdf)
+    assert copy.report() == error.report()
+    assert FitError("plain").proof_path is None

@@ -102,6 +102,18 @@ class FitError(FolderBuilderError):
     proof_path: Path | None = None
     proof_pdf: bytes | None = None
 
+    def __reduce__(self):
+        # A build run in another process (a batch worker, a web app's pool) sends the
+        # proof back with the problems.
+        return _rebuild_fit, (self.message, self.problems, self.proof_path, self.proof_pdf)
+
+
+def _rebuild_fit(message: str, problems: tuple[Problem, ...], proof_path: Path | None,
+                 proof_pdf: bytes | None) -> FitError:
+    error = FitError(message, problems)
+    error.proof_path, error.proof_pdf = proof_path, proof_pdf
+    return error
+
 
 class PreflightError(FolderBuilderError):
     """The PDF was made but fails its checks; it is not kept."""
