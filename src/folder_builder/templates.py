@@ -23,6 +23,9 @@ STYLESHEET = "style.css"
 #: An optional stylesheet in a --layouts folder, loaded after style.css: restyle
 #: without copying the whole stylesheet.
 EXTRA_STYLESHEET = "extra.css"
+#: The prefix that names a bundled template from a --layouts folder's template of the
+#: same name: {% extends "bundled/product.html.j2" %}.
+BUNDLED = "bundled"
 #: Templates the build itself needs (the stand-in section), searched after the layouts:
 #: not the designer's to edit.
 INTERNAL_TEMPLATES = Path(__file__).resolve().parent / "internal"
@@ -40,8 +43,12 @@ def layout_dirs(user_layouts: Path | None) -> tuple[Path, ...]:
 
 def environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d))
-                                    for d in (*dirs, INTERNAL_TEMPLATES)]),
+        loader=jinja2.ChoiceLoader([
+            *(jinja2.FileSystemLoader(str(d)) for d in (*dirs, INTERNAL_TEMPLATES)),
+            # "bundled/product.html.j2": the bundled template even where a --layouts
+            # folder has one of the same name, so that it can extend it.
+            jinja2.PrefixLoader({BUNDLED: jinja2.FileSystemLoader(str(BUNDLED_LAYOUTS))}),
+        ]),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
         trim_blocks=True,
