@@ -55,13 +55,13 @@ def test_the_bundled_content_has_no_such_warning(folders):
 
 
 def test_the_check_is_remembered_until_a_statement_changes(lengthened, tmp_path):
-    from folder_builder.build import Builder
+    from folder_builder import Session
 
     def counting(root):
-        builder = Builder(BuildOptions(content=root))
+        builder = Session(root, jobs=1)
         calls = []
-        real = builder._lay_out
-        builder._lay_out = lambda html, variant: calls.append(html) or real(html, variant)
+        real = builder.document
+        builder.document = lambda html, variant: calls.append(html) or real(html, variant)
         return builder, calls
 
     builder, calls = counting(lengthened)

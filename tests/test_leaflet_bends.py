@@ -8,8 +8,10 @@ reflection page, and the introduction on the model page.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import itertools
 import re
+from pathlib import Path
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -17,7 +19,7 @@ import pypdfium2.raw as raw
 import pytest
 
 from conftest import copy_content, edit, find_problem, line_of, normalise, page_texts
-from folder_builder.build import Builder, BuildOptions
+from folder_builder import Session
 from folder_builder.errors import FitError
 
 MM = 72 / 25.4
@@ -62,14 +64,29 @@ def root(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def builder(root):
-    # Departments are written before they are built; the builder reads them then.
-    return Builder(BuildOptions(content=root))
+    # Departments are written before they are built; the session reads them then.
+    return Session(root, jobs=1)
+
+
+@dataclasses.dataclass(frozen=True)
+class Made:
+    """A leaflet delivered as the command line writes it."""
+
+    path: Path
+    pages: int
+    landings: dict
+
+
+def deliver(session: Session, role: str, dept: str, target: Path) -> Made:
+    result = session.build("leaflet", "print", role=role, department=dept, deliver=True,
+                           proof_target=target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(result.pdf)
+    return Made(target, result.pages, result.landings)
 
 
 def make(builder, root, tmp_path, role: str, dept: str):
-    department = builder.department(dept)
-    return builder.make("print", product="leaflet", role=builder.leaflet_role(role),
-                        department=department, target=tmp_path / f"{role}--{dept}.pdf")
+    return deliver(builder, role, dept, tmp_path / f"{role}--{dept}.pdf")
 
 
 def rules(path, page_index: int) -> list[tuple[float, float]]:
@@ -212,11 +229,9 @@ def test_past_the_ceiling_the_message_names_the_department_field(root, tmp_path)
     copy = copy_content(tmp_path, root, "ceiling")
     edit(copy / "plan.yaml", "  leaflet: 16\n", "  leaflet: 8\n")
     department_file(copy, "tolv", questions=[f"{n}. {LONG_QUESTION}" for n in range(1, 13)])
-    builder = Builder(BuildOptions(content=copy))
     target = tmp_path / "out" / "leaflet.pdf"
     with pytest.raises(FitError) as info:
-        builder.make("print", product="leaflet", role=builder.leaflet_role("chef"),
-                     department=builder.department("tolv"), target=target)
+        deliver(Session(copy, jobs=1), "chef", "tolv", target)
     error = info.value
     find_problem(error, file="plan.yaml", line=line_of(copy / "plan.yaml", "leaflet: 8"),
                  field="max_pages.leaflet",
@@ -242,7 +257,7 @@ def test_an_introduction_too_long_names_itself_and_by_how_much(root, tmp_path):
     text = words.split()[:300]
     intro = [" ".join(text[:100]), " ".join(text[100:200]), " ".join(text[200:])]
     dept = department_file(root, "lang", introduction=intro)
-    builder = Builder(BuildOptions(content=root))
+    builder = Session(root, jobs=1)
     with pytest.raises(FitError) as info:
         make(builder, root, tmp_path, "chef", dept)
     error = info.value

@@ -50,7 +50,7 @@ def probe_sections(content: Content, env: jinja2.Environment, profile: Path
         if sec.spec.grow or sec.spec.pad:
             continue
         html, _ = render_html(content, LEAFLET, env, profile=profile, role=roles[0],
-                              stand_ins=lambda secs, sec=sec: (sec,))
+                              shown=lambda secs, sec=sec: (sec,))
         if STATEMENT_MARK not in html:
             continue
         fixed = sec.spec.role is not None
@@ -76,7 +76,7 @@ def leaflet_warnings(content: Content, env: jinja2.Environment, profile: Path,
         return []
     secs = tuple(sec for sec, _ in probe)
     html, _ = render_html(content, LEAFLET, env, profile=profile, role=probe[0][1],
-                          stand_ins=lambda _: secs)
+                          shown=lambda _: secs)
     # The messages name files and lines: where each statement is written is part of it.
     where = repr([(s.id, str(s.source.path), s.source.line) for s in content.statements])
     key = hashlib.sha256(b"\0".join([CACHE_VERSION, html.encode(), styles,

@@ -57,10 +57,10 @@ class Ceiling:
 
 def explain(error: FitError, document: Document, secs: tuple[Section, ...],
             landed: dict[str, tuple[int, int]], content: Content,
-            department: Department | None, target: Path,
+            department: Department | None, target: Path | None,
             ceiling: Ceiling | None = None) -> FitError:
     """A FitError that names the words that ran over, with a proof written beside
-    ``target``; ``error`` is the fit guard's, whose plan-line problems follow as hints."""
+    ``target`` (if any); ``error`` is the fit guard's, whose plan-line problems follow as hints."""
     from .layout import export_pdf
 
     pages = read_pages(document)
@@ -79,8 +79,10 @@ def explain(error: FitError, document: Document, secs: tuple[Section, ...],
         hints = tuple(p for p in hints if not (p.field or "").startswith("max_pages"))
     problems += _plan_hints(hints, secs)
     pdf = _mark(export_pdf(document), pages, runs, ceiling)
-    path = write_atomic(proof_path(target), pdf)
-    problems.append(Problem(f"a proof with what ran over marked in colour: {path}"))
+    path = None
+    if target is not None:  # a web proof shows the PDF instead
+        path = write_atomic(proof_path(target), pdf)
+        problems.append(Problem(f"a proof with what ran over marked in colour: {path}"))
     out = FitError(error.message, problems)
     out.proof_path = path
     out.proof_pdf = pdf
