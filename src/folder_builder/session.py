@@ -30,7 +30,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ContentError, InputError, PreflightError, Problem
+from .errors import InputError, PreflightError, Problem
 from .model import PAGES_PER_SHEET
 from .paths import BUNDLED_CONTENT, BUNDLED_FONTS, DEFAULT_PROFILE
 from .steps import step
@@ -747,4 +747,4 @@ def _snapshot(folders: Iterable[Path], before: dict[Path, tuple[tuple[int, int],
     return out
 
 
-__all__ = ["ContentError", "DepartmentFile", "Result", "Session"]
+__all__ = ["DepartmentFile", "Result", "Session"]
