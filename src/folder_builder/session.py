@@ -853,4 +853,4 @@ def _snapshot(folders: Iterable[Path], before: dict[Path, tuple[tuple[int, int],
     return out
 
 
-__all__ = ["ContentError", "DepartmentFile", "Result", "Session"]
+__all__ = ["DepartmentFile", "Result", "Session"]
