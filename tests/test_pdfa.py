@@ -14,8 +14,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from conftest import CONTENT, SCREEN_PDFS_CHECKED, SCREEN_PROFILES, independent_failures
-from folder_builder.build import Builder, BuildOptions
-from folder_builder.content import load_department
+from folder_builder import Session
 from folder_builder.pdfa import _elements
 
 DAGTILBUD = CONTENT / "departments" / "eksempel-dagtilbud-nord.yaml"
@@ -24,12 +23,11 @@ DAGTILBUD = CONTENT / "departments" / "eksempel-dagtilbud-nord.yaml"
 @pytest.fixture(scope="module")
 def leaflet_screen(tmp_path_factory) -> Path:
     """A department's leaflet for screen (its contact line has an e-mail address)."""
-    builder = Builder(BuildOptions(content=CONTENT))
-    role = builder.leaflet_role("leder-af-medarbejder")
-    department = load_department(DAGTILBUD, builder.content)
+    result = Session(CONTENT, jobs=1).build("leaflet", "screen", role="leder-af-medarbejder",
+                                            department=DAGTILBUD, deliver=True)
     target = tmp_path_factory.mktemp("pdfa") / "lam-dagtilbud-screen.pdf"
-    return builder.make("screen", product="leaflet", role=role, department=department,
-                        target=target).path
+    target.write_bytes(result.pdf)
+    return target
 
 
 @pytest.fixture(scope="module")
@@ -51,23 +49,17 @@ def test_folder_and_leaflet_pass_the_independent_checker(folder_screen, leaflet_
 def test_the_checker_fails_what_weasyprint_alone_writes(tmp_path):
     """Without pdfa.py the same document is PDF/UA-1 but not PDF/A: the checker
     in the suite can fail, and fails on what the issue named."""
-    from folder_builder import build as build_module
-
-    builder = Builder(BuildOptions(content=CONTENT))
-    role = builder.leaflet_role("chef")
+    session = Session(CONTENT, jobs=1)
     captured: list[bytes] = []
-    original = build_module.Builder._export
+    original = session._export
 
-    def keep(self, document, variant, identity_source):
-        laid = original(self, document, variant, identity_source)
-        captured.append(laid.pdf)
-        return laid
+    def keep(document, job, identity_source):
+        pdf = original(document, job, identity_source)
+        captured.append(pdf)
+        return pdf
 
-    build_module.Builder._export = keep
-    try:
-        builder.make("screen", product="leaflet", role=role, target=tmp_path / "c.pdf")
-    finally:
-        build_module.Builder._export = original
+    session._export = keep
+    session.build("leaflet", "screen", role="chef", deliver=True)
     failures = " ".join(independent_failures(captured[-1]))
     assert failures.startswith("pdfa-2a: ")
     for rule in ("ANNOTATION-FLAGS", "DEVICE-RGB", "ID-SCHEMA", "XMP-EXTENSION"):

@@ -18,8 +18,9 @@ import segno
 import weasyprint
 
 from conftest import CONTENT, copy_content, edit, line_of
-from folder_builder.build import Builder, BuildOptions, build
-from folder_builder.content import load_content, load_department
+from folder_builder import Session
+from folder_builder.build import BuildOptions, build
+from folder_builder.content import load_content
 from folder_builder.errors import ContentError
 from folder_builder.hyphenation import install_hyphenation, load_hyphenation, patterns
 from folder_builder.printlinks import load_links, qr_code
@@ -117,12 +118,11 @@ def test_a_bad_hyphenation_list_names_file_line_and_entry(tmp_path):
 def test_no_word_is_split_across_a_page_turn(folder, tmp_path):
     """A booklet's page turns follow its odd (right-hand) pages; the last line
     there must not end in a hyphen, so no word waits for the turn."""
-    builder = Builder(BuildOptions(content=CONTENT))
-    department = load_department(CONTENT / "departments" / "eksempel-dagtilbud-nord.yaml",
-                                 builder.content)
-    leaflet = builder.make("print", product="leaflet", department=department,
-                           role=builder.leaflet_role("leder-af-medarbejder"),
-                           target=tmp_path / "lam.pdf").path
+    result = Session(CONTENT, jobs=1).build(
+        "leaflet", "print", role="leder-af-medarbejder", deliver=True,
+        department=CONTENT / "departments" / "eksempel-dagtilbud-nord.yaml")
+    leaflet = tmp_path / "lam.pdf"
+    leaflet.write_bytes(result.pdf)
     for path in (folder.result.path, leaflet):
         assert [page for page in hyphenated_page_ends(path) if page % 2 == 1] == []
     # Nor does a word stand alone on a line in the leaflet's wide columns (what
