@@ -276,7 +276,8 @@ class Coordinator:
         self._jobs.clear()
 
     def _run_job(self, fn: Callable[[Any], Any], future: Future) -> None:
-        if self._session is None:
+        if self._session is None or self._session_failure is not None:
+            # Never deliver the last good state of content that is broken now.
             future.set_exception(_session_error(self._session_failure))
             return
         try:
@@ -360,7 +361,14 @@ class Coordinator:
     def _proof(self, view: View, state: ViewState, result: Any, images: PageImages) -> Proof:
         build_id = next(self._ids)
         before = state.proof
-        changed = set(_changed(result)) | state.carried
+        if getattr(result, "changed_pages", None) is None and before is not None \
+                and before.pages == result.pages:
+            # The session does not say which pages changed: compare what they look like.
+            changed = {page for page, (old, new) in enumerate(
+                zip(before.images.fingerprints(), images.fingerprints(), strict=True), 1)
+                if old != new}
+        else:
+            changed = set(_changed(result)) | state.carried
         if before is None or before.pages != result.pages:
             changed = set(range(1, result.pages + 1))
         tokens = tuple(

@@ -12,6 +12,7 @@ PDFium is not thread-safe: every call into it holds ``PDFIUM_LOCK``.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import threading
 from collections import OrderedDict
@@ -64,6 +65,7 @@ class PageImages:
     def __init__(self, pdf: bytes) -> None:
         self._pdf = pdf
         self._cache: OrderedDict[tuple[int, int, str], bytes] = OrderedDict()
+        self._fingerprints: tuple[str, ...] | None = None
         with PDFIUM_LOCK:
             document = pdfium.PdfDocument(pdf)
             try:
@@ -96,6 +98,21 @@ class PageImages:
                 self._cache.popitem(last=False)
         return png
 
+    def fingerprints(self) -> tuple[str, ...]:
+        """A digest of each page's small render: pages with the same digest look the
+        same. Used to find the changed pages when the session does not say."""
+        if self._fingerprints is None:
+            with PDFIUM_LOCK:
+                document = pdfium.PdfDocument(self._pdf)
+                try:
+                    self._fingerprints = tuple(
+                        hashlib.sha1(document[i].render(scale=0.5, may_draw_forms=False)
+                                     .to_pil().tobytes()).hexdigest()
+                        for i in range(len(document)))
+                finally:
+                    document.close()
+        return self._fingerprints
+
     def aspect(self, index: int, box: str) -> float:
         """Height over width of the image of page ``index``."""
         g = self.geometry[index]
@@ -115,11 +132,13 @@ def _render(page: pdfium.PdfPage, g: Geometry, width: int, box: str) -> bytes:
         left, top, w, h = g.trim
         crop = (left * g.media_w, (1 - top - h) * g.media_h,
                 (1 - left - w) * g.media_w, top * g.media_h)
-        scale = width / g.trim_w
+        scale = (width + 0.99) / g.trim_w  # PDFium rounds the size down
     else:
-        crop, scale = (0, 0, 0, 0), width / g.media_w
+        crop, scale = (0, 0, 0, 0), (width + 0.99) / g.media_w
     bitmap = page.render(scale=scale, crop=crop, may_draw_forms=False)
     image = bitmap.to_pil()
+    if image.width > width:  # PDFium rounds some sizes up, some down
+        image = image.crop((0, 0, width, image.height))
     out = io.BytesIO()
     # Level 1: a proof image is made for a browser on the same machine; speed wins.
     image.save(out, "PNG", compress_level=1)
