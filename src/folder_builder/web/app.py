@@ -89,7 +89,7 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
     ``watch`` starts the file watcher; ``session_factory`` makes the build session
     (default: the core's Session for ``content`` and ``layouts``).
     """
-    from .interim import open_session
+    from .builds import open_session
     from .watcher import Watcher
 
     content_dir = (content or BUNDLED_CONTENT).resolve()

@@ -1,4 +1,4 @@
-"""The build coordinator: one warm session, one worker thread, the last good proof.
+"""The build coordinator: one warm Session, one worker thread, the last good proof.
 
 The web app never builds in a request. Everything that builds goes through one
 ``Coordinator``, which owns the Session (a Session is used from one thread at a
@@ -361,14 +361,7 @@ class Coordinator:
     def _proof(self, view: View, state: ViewState, result: Any, images: PageImages) -> Proof:
         build_id = next(self._ids)
         before = state.proof
-        if getattr(result, "changed_pages", None) is None and before is not None \
-                and before.pages == result.pages:
-            # The session does not say which pages changed: compare what they look like.
-            changed = {page for page, (old, new) in enumerate(
-                zip(before.images.fingerprints(), images.fingerprints(), strict=True), 1)
-                if old != new}
-        else:
-            changed = set(_changed(result)) | state.carried
+        changed = set(_changed(result)) | state.carried
         if before is None or before.pages != result.pages:
             changed = set(range(1, result.pages + 1))
         tokens = tuple(
@@ -437,6 +430,15 @@ def _menu(session: Any) -> Menu:
         else:
             departments.append((entry.id, entry.name))
     return Menu(roles, tuple(departments))
+
+
+def open_session(content: Path, layouts: Path | None) -> Any:
+    """The core's warm session for the server: in this process only (jobs=1), as
+    forking beside the server's threads is asking for trouble; the bytes are the
+    same whatever the number of processes."""
+    from .. import Session
+
+    return Session(content=content, layouts=layouts, jobs=1)
 
 
 def _changed(result: Any) -> frozenset[int]:

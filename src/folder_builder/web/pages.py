@@ -12,7 +12,6 @@ PDFium is not thread-safe: every call into it holds ``PDFIUM_LOCK``.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import threading
 from collections import OrderedDict
@@ -65,7 +64,6 @@ class PageImages:
     def __init__(self, pdf: bytes) -> None:
         self._pdf = pdf
         self._cache: OrderedDict[tuple[int, int, str], bytes] = OrderedDict()
-        self._fingerprints: tuple[str, ...] | None = None
         with PDFIUM_LOCK:
             document = pdfium.PdfDocument(pdf)
             try:
@@ -97,21 +95,6 @@ class PageImages:
             while len(self._cache) > CACHE_ITEMS:
                 self._cache.popitem(last=False)
         return png
-
-    def fingerprints(self) -> tuple[str, ...]:
-        """A digest of each page's small render: pages with the same digest look the
-        same. Used to find the changed pages when the session does not say."""
-        if self._fingerprints is None:
-            with PDFIUM_LOCK:
-                document = pdfium.PdfDocument(self._pdf)
-                try:
-                    self._fingerprints = tuple(
-                        hashlib.sha1(document[i].render(scale=0.5, may_draw_forms=False)
-                                     .to_pil().tobytes()).hexdigest()
-                        for i in range(len(document)))
-                finally:
-                    document.close()
-        return self._fingerprints
 
     def aspect(self, index: int, box: str) -> float:
         """Height over width of the image of page ``index``."""
