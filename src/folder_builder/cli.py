@@ -120,6 +120,16 @@ def _parser() -> argparse.ArgumentParser:
         description="Load and check every content file and the page plan, and report every "
         "problem with file, line and field. Lays nothing out.")
     common(validate_cmd, makes_pdfs=False)
+    changes_cmd = commands.add_parser(
+        "changes", help="list what changed since the edition at the printer",
+        description="List every text changed, added or removed since the print PDF that "
+        "went to the printer (its manifest, written beside it by every print build), with "
+        "the old and new wording (removed words [-like this-], added words {+like this+}) "
+        "and the pages it is on now; a colour or layout change is listed as such.")
+    common(changes_cmd, makes_pdfs=False)
+    changes_cmd.add_argument("--since", type=Path, metavar="MANIFEST",
+                             help="the manifest of the printed edition (default: "
+                             "build/folder-print.manifest.json)")
     serve_cmd = commands.add_parser(
         "serve", help="show a live proof of the folder and every leaflet in the browser",
         description="Start a local web server that shows the folder and each leaflet as "
@@ -158,6 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         options = BuildOptions(
             **{k: v for k, v in (("content", args.content), ("layouts", args.layouts)) if v}
         )
+        if args.command == "changes":
+            from .changes import changes_command
+
+            print(changes_command(options.content, options.layouts, args.since))
+            return EXIT_OK
         if args.command == "serve":
             from .web.server import serve
 
@@ -186,6 +201,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for result in build(options):
             print(f"wrote {result.path} ({result.pages} pages, {result.variant}, "
                   "preflight passed)")
+            if result.variant == "print":  # what went to the printer, for `changes`
+                from .changes import record_print
+
+                record_print(result.path, options.content, options.layouts,
+                             role=options.role, department=options.department)
         return EXIT_OK
     except FolderBuilderError as exc:
         if args.debug:
