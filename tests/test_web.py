@@ -23,6 +23,8 @@ with warnings.catch_warnings():  # Starlette would rather its client used httpx2
 
 from conftest import CONTENT, copy_content, edit, line_of
 from folder_builder.build import BuildOptions, build
+from folder_builder.changes import make_manifest, watched_folders, write_manifest
+from folder_builder.content import load_content
 from folder_builder.web.app import _spreads, create_app
 from folder_builder.web.builds import View
 from folder_builder.web.server import is_loopback
@@ -64,8 +66,14 @@ def content(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def client(content: Path):
-    with TestClient(create_app(content)) as client:
+def printed(tmp_path_factory) -> Path:
+    """Where the printed editions' manifests are (none at first)."""
+    return tmp_path_factory.mktemp("printed")
+
+
+@pytest.fixture(scope="module")
+def client(content: Path, printed: Path):
+    with TestClient(create_app(content, printed=printed)) as client:
         wait_for(client, "folder@print", "ok")
         yield client
 
@@ -74,7 +82,7 @@ def client(content: Path):
 def bundled():
     """An app over the bundled content, with no watcher: it must change nothing."""
     before = tree(CONTENT)
-    with TestClient(create_app(CONTENT, watch=False)) as client:
+    with TestClient(create_app(CONTENT, watch=False, printed=CONTENT / "nowhere")) as client:
         yield client
     assert tree(CONTENT) == before, "the server wrote into content/"
 
@@ -295,3 +303,29 @@ def test_a_download_that_cannot_be_built_says_why(client, content):
         assert "data-problem" in response.text and "statements/chef.yaml" in response.text
     finally:
         statements.write_text(good, encoding="utf-8")
+    wait_for(client, "folder@print", "ok", before)
+
+
+def test_the_changes_since_the_printed_edition_are_listed_and_their_pages_marked(
+        client, content, printed):
+    # the edition at the printer: the print PDF as it is now, and its manifest
+    response = client.get("/download/print/folder@print")
+    assert response.status_code == 200, response.text
+    pdf = response.content
+    manifest = make_manifest(load_content(content), pdf, watched_folders(None))
+    write_manifest(printed / "folder-print.pdf", manifest)
+    pages = manifest["statements"]["direktoer-compliance-1"]["pages"]
+    _, before = status(client.get("/proof/folder@print").text)
+    statements = content / "statements" / "direktoer.yaml"
+    old = manifest["statements"]["direktoer-compliance-1"]["text"]
+    words = old.split()
+    edit(statements, old, " ".join([*words[:2], "altid", *words[2:]]))
+    html = wait_for(client, "folder@print", "ok", before)
+    assert 'data-changes="1"' in html
+    [item] = re.findall(r'<li data-change="changed">(.*?)</li>', html, re.S)
+    assert "direktoer-compliance-1" in item and "<ins>altid</ins>" in item
+    assert f"side {', '.join(map(str, pages))}" in item
+    since = [int(n) for n in re.findall(
+        r'<figure class="page \w+(?: changed)? since-print">\s*<div class="sheet">\s*'
+        r'<img data-page="(\d+)"', html)]
+    assert since == pages

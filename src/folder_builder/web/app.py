@@ -82,19 +82,33 @@ class _Streams:
 
 
 def create_app(content: Path | None = None, layouts: Path | None = None, *,
-               watch: bool = True, session_factory: Callable[[], Any] | None = None
-               ) -> Starlette:
+               watch: bool = True, session_factory: Callable[[], Any] | None = None,
+               printed: Path | None = None) -> Starlette:
     """The proof app for a content folder (default: the bundled one).
 
     ``watch`` starts the file watcher; ``session_factory`` makes the build session
-    (default: the core's Session for ``content`` and ``layouts``).
+    (default: the core's Session for ``content`` and ``layouts``). ``printed`` is
+    where the printed editions' manifests are (default: ``build/``, where the CLI
+    writes them).
     """
     from .builds import open_session
     from .watcher import Watcher
 
     content_dir = (content or BUNDLED_CONTENT).resolve()
     factory = session_factory or (lambda: open_session(content_dir, layouts))
-    coordinator = Coordinator(factory, warm=(View("folder", "print"),))
+    manifests = (printed or Path("build")).resolve()
+
+    def since(view: View, pdf: bytes, session: Any) -> tuple[Any, ...] | None:
+        from ..changes import compare, manifest_path, read_manifest, watched_folders
+
+        folder = manifests if view.product == "folder" else manifests / "leaflets"
+        path = manifest_path(folder / view.download_name("print"))
+        if not path.is_file():
+            return None
+        return tuple(compare(read_manifest(path), session.content, pdf,
+                             watched_folders(layouts)))
+
+    coordinator = Coordinator(factory, warm=(View("folder", "print"),), since=since)
     streams = _Streams()
     coordinator.add_listener(streams.tell)
     env = _templates()
@@ -175,6 +189,8 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
             "fit_spreads": _spreads(fit.pages) if fit else [],
             "spread_widths": SPREAD_WIDTHS, "zoom_widths": ZOOM_WIDTHS,
             "safe_mm": SAFE_MM, "variants": VARIANTS,
+            "since_pages": {page for change in (proof.since or ()) if change.kind != "removed"
+                            for page in change.pages} if proof else set(),
         }
 
     async def proof_page(request: Request) -> Response:

@@ -110,6 +110,8 @@ class Proof:
     images: PageImages
     #: the view's first proof: nothing to compare with, so no page is marked changed
     first: bool = False
+    #: the changes since the printed edition (changes.Change), None without a manifest
+    since: tuple[Any, ...] | None = None
     built_at: float = field(default_factory=time.time)
 
 
@@ -154,8 +156,13 @@ SessionFactory = Callable[[], Any]
 class Coordinator:
     """Owns the session and runs every build on one worker thread (see the module)."""
 
-    def __init__(self, session_factory: SessionFactory, *, warm: tuple[View, ...] = ()) -> None:
+    def __init__(self, session_factory: SessionFactory, *, warm: tuple[View, ...] = (),
+                 since: Callable[[View, bytes, Any], tuple[Any, ...] | None] | None = None
+                 ) -> None:
+        """``since(view, pdf, session)`` gives the changes since the printed edition of
+        a view, run on the worker after each good build."""
         self._factory = session_factory
+        self._since = since
         self._session: Any = None
         self._session_failure: Failure | None = None
         self._cond = threading.Condition()
@@ -375,7 +382,16 @@ class Coordinator:
             report_passed=bool(getattr(report, "passed", True)),
             report_text=report.format() if hasattr(report, "format") else str(report),
             report_failures=failures, landings=dict(getattr(result, "landings", {})),
-            images=images, first=before is None)
+            images=images, first=before is None, since=self._changes_since(view, result.pdf))
+
+    def _changes_since(self, view: View, pdf: bytes) -> tuple[Any, ...] | None:
+        if self._since is None:
+            return None
+        try:
+            return self._since(view, pdf, self._session)
+        except FolderBuilderError as exc:  # a damaged manifest: say so, keep the proof
+            log.warning("changes since the printed edition: %s", exc.message)
+            return None
 
     def _failure(self, exc: FolderBuilderError) -> Failure:
         proof = None
