@@ -247,6 +247,7 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
         if box not in BOXES or width < 1:
             raise HTTPException(400, say("error_box"))
         png = await run_in_threadpool(images.png, index, width, box)
+        coordinator.note_size(token, width, box)
         return Response(png, media_type="image/png",
                         headers={"Cache-Control": "public, max-age=31536000, immutable"})
 

@@ -173,6 +173,7 @@ class Coordinator:
         self._opened: dict[View, float] = {}
         self._jobs: list[tuple[Callable[[], Any], Future]] = []
         self._listeners: list[Listener] = []
+        self._sizes: dict[View, set[tuple[int, str]]] = {}
         self._ids = itertools.count(1)
         self._stop = False
         self.menu = Menu()
@@ -216,8 +217,12 @@ class Coordinator:
             self._cond.notify_all()
 
     def unwatch(self, view: View) -> None:
+        """An event stream closed: once none is left, nobody is looking at ``view``
+        any more (the page was closed or left), so it is no longer rebuilt."""
         with self._cond:
             self._streams[view] = max(0, self._streams.get(view, 0) - 1)
+            if not self._streams[view]:
+                self._opened.pop(view, None)
 
     def files_changed(self, paths: set[Path] | frozenset[Path] = frozenset()) -> None:
         """Some watched files changed: every view is stale from now on."""
@@ -338,16 +343,19 @@ class Coordinator:
         if state.status == "failed":
             return
         started = time.perf_counter()
+        proof = None
         try:
             result = self._session.build(view.product, variant=view.variant, role=view.role,
                                          department=view.department, strict=False)
-            pdf = result.pdf
-            images = PageImages(pdf)
             failure = None
         except FolderBuilderError as exc:
             failure, result = self._failure(exc), None
+        if result is not None and not self._overtaken(generation):
+            # Outside the lock: only this thread writes a state's proof.
+            proof = self._proof(view, state, result, PageImages(result.pdf))
+            self._prerender(proof, state.proof)
         with self._cond:
-            if self._generation != generation or self._dirty:
+            if self._overtaken(generation):
                 # Overtaken by a newer save: drop it, but remember which pages it
                 # changed, so that the proof shown next marks them too.
                 if result is not None:
@@ -357,13 +365,34 @@ class Coordinator:
             state.generation = generation
             if failure is not None:
                 state.status, state.failure, state.build_id = "failed", failure, failure.build_id
-            else:
-                state.proof = self._proof(view, state, result, images)
-                state.status, state.failure, state.build_id = "ok", None, state.proof.build_id
-                state.carried = set()
+            elif proof is not None:
+                state.proof, state.carried = proof, set()
+                state.status, state.failure, state.build_id = "ok", None, proof.build_id
         log.info("built %s in %.3f s: %s", view.key, time.perf_counter() - started,
                  state.status)
         self._tell(state)
+
+    def _overtaken(self, generation: int) -> bool:
+        """Whether files changed since the build of ``generation`` began."""
+        return self._generation != generation or self._dirty
+
+    def note_size(self, token: str, width: int, box: str) -> None:
+        """A browser asked for a page image this size: render the changed pages of later
+        builds at it before they are announced, so that they are ready when asked."""
+        with self._cond:
+            for state in self._states.values():
+                if state.proof is not None and token in state.proof.tokens:
+                    sizes = self._sizes.setdefault(state.view, set())
+                    if len(sizes) < 8:
+                        sizes.add((width, box))
+                    return
+
+    def _prerender(self, proof: Proof, before: Proof | None) -> None:
+        if before is None:
+            return
+        for width, box in sorted(self._sizes.get(proof.view, ())):
+            for page in sorted(proof.changed):
+                proof.images.png(page - 1, width, box)
 
     def _proof(self, view: View, state: ViewState, result: Any, images: PageImages) -> Proof:
         build_id = next(self._ids)
