@@ -48,6 +48,9 @@ _HERE = Path(__file__).resolve().parent
 #: The safe area: text and logos should stay this far inside the trim (mm), the
 #: usual margin print shops ask for against the cutting tolerance.
 SAFE_MM = 5.0
+#: How long the server waits for the folder's first proof before it announces itself
+#: anyway (the page then shows that the build is under way).
+READY_TIMEOUT_S = 60.0
 #: How often an idle event stream sends a comment, so proxies keep it open (s).
 KEEPALIVE_S = 15.0
 #: Widths offered to the browser for the spread images and for the zoomed page.
@@ -83,13 +86,15 @@ class _Streams:
 
 def create_app(content: Path | None = None, layouts: Path | None = None, *,
                watch: bool = True, session_factory: Callable[[], Any] | None = None,
-               printed: Path | None = None) -> Starlette:
+               printed: Path | None = None,
+               on_ready: Callable[[], None] | None = None) -> Starlette:
     """The proof app for a content folder (default: the bundled one).
 
     ``watch`` starts the file watcher; ``session_factory`` makes the build session
     (default: the core's Session for ``content`` and ``layouts``). ``printed`` is
     where the printed editions' manifests are (default: ``build/``, where the CLI
-    writes them).
+    writes them). ``on_ready`` is called once the folder's first proof is built (or
+    has failed), so that the server announces its address when the proof is there.
     """
     from .builds import open_session
     from .watcher import Watcher
@@ -121,6 +126,11 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
         coordinator.start()
         if watcher:
             watcher.start()
+        if on_ready is not None:
+            await run_in_threadpool(coordinator.wait_ready, READY_TIMEOUT_S,
+                                    streams.closing.is_set)
+            if not streams.closing.is_set():
+                on_ready()
         try:
             yield
         finally:

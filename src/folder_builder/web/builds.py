@@ -197,6 +197,20 @@ class Coordinator:
         if self._thread.is_alive():
             self._thread.join(timeout=30)
 
+    def wait_ready(self, timeout: float, cancelled: Callable[[], bool] = lambda: False
+                   ) -> bool:
+        """Wait until every view asked for at start has been built once (or failed);
+        False if that took longer than ``timeout`` seconds or ``cancelled()`` said so
+        (Ctrl-C while starting)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while any(state.generation < 0 for state in self._states.values()):
+                left = deadline - time.monotonic()
+                if left <= 0 or self._stop or cancelled():
+                    return False
+                self._cond.wait(timeout=min(left, 0.5))
+        return True
+
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
@@ -432,6 +446,8 @@ class Coordinator:
         return Failure(next(self._ids), exc.message, tuple(problems), proof)
 
     def _tell(self, state: ViewState) -> None:
+        with self._cond:
+            self._cond.notify_all()
         for listener in self._listeners:
             try:
                 listener(state)

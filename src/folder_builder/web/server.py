@@ -63,7 +63,13 @@ def serve(content: Path | None = None, layouts: Path | None = None, *,
     bound = sock.getsockname()[1]
     shown = f"[{host.strip('[]')}]" if ":" in host else host
     url = f"http://{shown}:{bound}/"
-    app = create_app(content, layouts)
+    def ready() -> None:
+        print(say("serve_address", url=url), flush=True)
+        if open_browser:
+            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+
+    print(say("serve_starting"), file=sys.stderr, flush=True)
+    app = create_app(content, layouts, on_ready=ready)
     streams = app.state.streams
 
     class Server(uvicorn.Server):
@@ -75,9 +81,6 @@ def serve(content: Path | None = None, layouts: Path | None = None, *,
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
                             timeout_graceful_shutdown=3)
     server = Server(config)
-    print(say("serve_address", url=url), flush=True)
-    if open_browser:
-        threading.Timer(0.5, webbrowser.open, args=(url,)).start()
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn raises the captured Ctrl-C again once stopped
