@@ -182,6 +182,18 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
                 "trimbox": request.query_params.get("trimbox") == "1",
                 "safe": request.query_params.get("safe") == "1"}
 
+    def title(view: View) -> str:
+        """What the page shows, in words: the product, and for a leaflet its role and
+        department by name."""
+        if view.product == "folder":
+            return say("title_folder")
+        menu = coordinator.menu
+        role = dict(menu.roles).get(view.role or "", view.role)
+        if view.department:
+            department = dict(menu.departments).get(view.department, view.department)
+            return say("title_leaflet_department", role=role, department=department)
+        return say("title_leaflet", role=role)
+
     def context(view: View, state: ViewState, options: dict[str, Any]) -> dict[str, Any]:
         proof = state.proof
         failure = state.failure if state.status == "failed" else None
@@ -190,6 +202,7 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
                            if v not in (False, "trim")})
         return {
             "view": view, "state": state, "proof": proof, "failure": failure,
+            "title": title(view),
             "problems": [_problem(p, coordinator.content_root) for p in failure.problems]
             if failure else [],
             "fit": fit, "fit_tokens": [f"fit{failure.build_id}-{n}" for n in
@@ -265,7 +278,7 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
         view = view_of_key(request.path_params["key"])
         state = coordinator.state(view)
         return page("report.html.j2", view=view, state=state, proof=state.proof,
-                    menu=coordinator.menu)
+                    menu=coordinator.menu, title=title(view))
 
     async def download(request: Request) -> Response:
         variant = request.path_params["variant"]
