@@ -329,3 +329,44 @@ def test_the_changes_since_the_printed_edition_are_listed_and_their_pages_marked
         r'<figure class="page \w+(?: changed)? since-print">\s*<div class="sheet">\s*'
         r'<img data-page="(\d+)"', html)]
     assert since == pages
+
+
+class _OverflowingSession:
+    """A real session whose folder does not fit, as the fit guard of issue 10 reports
+    it: a FitError carrying the proof PDF with the overflow marked (here a real PDF)."""
+
+    def __init__(self, proof: bytes) -> None:
+        from folder_builder import Session
+
+        self._session = Session(content=CONTENT, jobs=1)
+        self._proof = proof
+        self.content = self._session.content
+
+    def departments(self):
+        return self._session.departments()
+
+    def refresh(self):
+        return self._session.refresh()
+
+    def build(self, product, **options):
+        from folder_builder.errors import FitError, Problem
+
+        error = FitError("the content does not fit the page plan; no PDF was written:",
+                         [Problem("section 'roles-chef' takes 3 pages (14–16) but the plan "
+                                  "gives it 2", CONTENT / "plan.yaml", 30, "pages")])
+        error.proof_pdf = self._proof
+        raise error
+
+
+def test_the_fit_guards_proof_is_shown_under_the_problem(folders):
+    proof = folders["screen"].path.read_bytes()
+    app = create_app(CONTENT, watch=False, printed=CONTENT / "nowhere",
+                     session_factory=lambda: _OverflowingSession(proof))
+    with TestClient(app) as client:
+        html = wait_for(client, "folder@print", "failed")
+        assert "plan.yaml" in html and "roles-chef" in html
+        tokens = re.findall(r'<img data-page="\d+" data-token="(fit[\w-]+)"', html)
+        assert len(tokens) == 28
+        image = client.get(f"/page/{tokens[13]}.png?w=320")
+        assert image.status_code == 200
+        assert Image.open(io.BytesIO(image.content)).width == 320
