@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import threading
+import urllib.error
 import urllib.request
 
 from conftest import copy_content
@@ -74,3 +75,19 @@ def _alive(pid: int) -> bool:
             return " Z " not in stat.read()
     except OSError:
         return False
+
+
+def test_only_requests_for_this_machine_are_answered(tmp_path):
+    """A web page elsewhere cannot read the proof by pointing its own name at
+    127.0.0.1 (DNS rebinding): the Host header must name this machine."""
+    with serving(copy_content(tmp_path)) as server:
+        request = urllib.request.Request(server.url + "static/proof.css",
+                                         headers={"Host": "evil.example"})
+        try:
+            urllib.request.urlopen(request, timeout=30)
+            raise AssertionError("answered a request for another host")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 400
+        assert "spread" in server.get("/static/proof.css")
+        code, err = server.stop()
+    assert code == 0, err

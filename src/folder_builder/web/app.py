@@ -32,6 +32,8 @@ import jinja2
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
@@ -87,7 +89,8 @@ class _Streams:
 def create_app(content: Path | None = None, layouts: Path | None = None, *,
                watch: bool = True, session_factory: Callable[[], Any] | None = None,
                printed: Path | None = None,
-               on_ready: Callable[[], None] | None = None) -> Starlette:
+               on_ready: Callable[[], None] | None = None,
+               allowed_hosts: tuple[str, ...] | None = None) -> Starlette:
     """The proof app for a content folder (default: the bundled one).
 
     ``watch`` starts the file watcher; ``session_factory`` makes the build session
@@ -95,6 +98,8 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
     where the printed editions' manifests are (default: ``build/``, where the CLI
     writes them). ``on_ready`` is called once the folder's first proof is built (or
     has failed), so that the server announces its address when the proof is there.
+    ``allowed_hosts`` are the only Host headers answered (the server passes its
+    loopback names: a web page elsewhere cannot reach the proof by DNS rebinding).
     """
     from .builds import open_session
     from .watcher import Watcher
@@ -322,6 +327,8 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
         ],
         lifespan=lifespan,
         exception_handlers={HTTPException: not_found},
+        middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))]
+        if allowed_hosts else None,
     )
     app.state.coordinator = coordinator
     app.state.streams = streams

@@ -39,6 +39,8 @@ log = logging.getLogger("folder_builder.web")
 
 PRODUCTS = ("folder", "leaflet")
 VARIANTS = ("print", "screen")
+#: The page image a desktop browser (1 device pixel per CSS pixel) asks for first.
+FIRST_SIZE = (480, "trim")
 #: How long a view stays wanted after its page was opened without an event stream
 #: (the page opens its stream right after it loads).
 INTEREST_S = 30.0
@@ -174,6 +176,7 @@ class Coordinator:
         self._jobs: list[tuple[Callable[[], Any], Future]] = []
         self._listeners: list[Listener] = []
         self._sizes: dict[View, set[tuple[int, str]]] = {}
+        self._warm = frozenset(warm)
         self._ids = itertools.count(1)
         self._stop = False
         self.menu = Menu()
@@ -402,9 +405,14 @@ class Coordinator:
                     return
 
     def _prerender(self, proof: Proof, before: Proof | None) -> None:
+        """Render the changed pages at the sizes browsers asked for; for the first proof
+        of a view opened at start, every page at the size a desktop screen asks for,
+        so that the first browser to open the address finds them ready."""
         if before is None:
-            return
-        for width, box in sorted(self._sizes.get(proof.view, ())):
+            sizes = {FIRST_SIZE} if proof.view in self._warm else set()
+        else:
+            sizes = self._sizes.get(proof.view, set())
+        for width, box in sorted(sizes):
             for page in sorted(proof.changed):
                 proof.images.png(page - 1, width, box)
 

@@ -24,7 +24,8 @@ PDFIUM_LOCK = threading.Lock()
 #: so that the cache stays small and the image URLs few.
 WIDTHS = (240, 320, 480, 640, 800, 960, 1280, 1600, 2000, 2400)
 BOXES = ("trim", "bleed")
-CACHE_ITEMS = 400
+#: Images kept per PDF (a page at 1600 px is about 1 MB)
+CACHE_ITEMS = 120
 MM = 72 / 25.4
 
 

@@ -69,7 +69,8 @@ def serve(content: Path | None = None, layouts: Path | None = None, *,
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
 
     print(say("serve_starting"), file=sys.stderr, flush=True)
-    app = create_app(content, layouts, on_ready=ready)
+    app = create_app(content, layouts, on_ready=ready,
+                     allowed_hosts=("127.0.0.1", "localhost", "::1", "[::1]", host.strip("[]")))
     streams = app.state.streams
 
     class Server(uvicorn.Server):
