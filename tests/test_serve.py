@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -89,5 +90,21 @@ def test_only_requests_for_this_machine_are_answered(tmp_path):
         except urllib.error.HTTPError as exc:
             assert exc.code == 400
         assert "spread" in server.get("/static/proof.css")
+        code, err = server.stop()
+    assert code == 0, err
+
+
+def test_open_opens_the_address_in_the_default_browser(tmp_path):
+    """--open hands the address to the default browser ($BROWSER names it here)."""
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.py"
+    browser.write_text("import pathlib, sys\n"
+                       f"pathlib.Path({str(opened)!r}).write_text(sys.argv[1])\n")
+    env = {"BROWSER": f"{sys.executable} {browser} %s"}
+    with serving(copy_content(tmp_path), "--open", env=env) as server:
+        deadline = time.monotonic() + 20
+        while not opened.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert opened.read_text() == server.url
         code, err = server.stop()
     assert code == 0, err

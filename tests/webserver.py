@@ -63,9 +63,10 @@ def children(pid: int) -> list[int]:
 
 
 @contextlib.contextmanager
-def serving(content: Path, *extra: str) -> Iterator[Server]:
+def serving(content: Path, *extra: str, env: dict[str, str] | None = None
+            ) -> Iterator[Server]:
     """``folder-builder serve --content CONTENT --port 0`` until the block ends."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "folder_builder", "serve", "--content", str(content),
          "--port", "0", *extra],
