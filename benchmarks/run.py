@@ -9,11 +9,18 @@ second; then the overhead of `folder-builder build` over plain `weasyprint`
 laying out the very same HTML, and the batch speed-up from one worker to one
 per core. "plain weasyprint, one word" is the floor: Python, WeasyPrint's
 import and a one-word PDF, with nothing of folder-builder.
+
+The warm scenarios (benchmarks/warm.py) time something else: in one process
+that keeps a Session, an edit and the build after it ("warm, …"), each round
+a few edits; their medians are over every edit of every round. The cold
+folder is timed both in parts (the default) and whole (FOLDER_BUILDER_PARTS=1),
+which is how the choice between them is made.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
@@ -48,19 +55,25 @@ class Measured:
                 f"{self.peak_mb:.0f}", pps)
 
 
-def run(command: list[str]) -> tuple[float, float, float]:
+def run(command: list[str], env: dict[str, str] | None = None,
+        report: list[dict] | None = None) -> tuple[float, float, float]:
     """Wall time, CPU time (its children's included) and peak resident memory (MB)
-    of ``command``. CPU time varies less than wall time on a shared machine."""
+    of ``command``. CPU time varies less than wall time on a shared machine. With
+    ``report``, the command's last line of output (JSON) is appended to it."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        sys.exit(f"failed ({process.returncode}): {' '.join(command)}\n"
-                 f"{process.stderr.read().decode()}")
-    process.stderr.close()
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=output,
+                                   stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode:
+            sys.exit(f"failed ({process.returncode}): {' '.join(command)}\n"
+                     f"{process.stderr.read().decode()}")
+        process.stderr.close()
+        if report is not None:
+            output.seek(0)
+            report.append(json.loads(output.read().decode().strip().splitlines()[-1]))
     # os.wait4 reports the process and the workers it forked and waited for (the
     # folder's second part, a batch's workers): CPU time is the whole tree's, and
     # ru_maxrss the largest single process in it.
@@ -72,6 +85,10 @@ class Scenario:
     name: str
     command: list[str]
     pages: int = 0
+    env: dict[str, str] | None = None
+    #: a warm scenario: its command reports the time of each edit (benchmarks/warm.py),
+    #: and those are what is measured, not the process
+    warm: bool = False
 
 
 def measure(scenarios: list[Scenario], runs: int) -> list[Measured]:
@@ -83,14 +100,20 @@ def measure(scenarios: list[Scenario], runs: int) -> list[Measured]:
     are taken round by round (see paired()).
     """
     for scenario in scenarios:
-        run(scenario.command)  # warm the file cache and fontconfig's cache
+        run(scenario.command, scenario.env)  # warm the file cache and fontconfig's cache
     results = [Measured(s.name, [], [], 0.0, s.pages) for s in scenarios]
     for round_ in range(runs):
         turn = round_ % len(scenarios)
         for index in [*range(turn, len(scenarios)), *range(turn)]:
-            seconds, cpu, peak = run(scenarios[index].command)
-            results[index].seconds.append(seconds)
-            results[index].cpu.append(cpu)
+            scenario, reports = scenarios[index], []
+            seconds, cpu, peak = run(scenario.command, scenario.env,
+                                     reports if scenario.warm else None)
+            if scenario.warm:
+                results[index].seconds += reports[0]["wall"]
+                results[index].cpu += reports[0]["cpu"]
+            else:
+                results[index].seconds.append(seconds)
+                results[index].cpu.append(cpu)
             results[index].peak_mb = max(results[index].peak_mb, peak)
     return results
 
@@ -98,6 +121,10 @@ def measure(scenarios: list[Scenario], runs: int) -> list[Measured]:
 def paired(top: Measured, bottom: Measured) -> float:
     """The median over rounds of top / bottom, each pair timed in the same round."""
     return statistics.median(a / b for a, b in zip(top.seconds, bottom.seconds, strict=True))
+
+
+def paired_cpu(top: Measured, bottom: Measured) -> float:
+    return statistics.median(a / b for a, b in zip(top.cpu, bottom.cpu, strict=True))
 
 
 def machine() -> str:
@@ -140,6 +167,19 @@ def main() -> None:
         Scenario("folder, print", [TOOL, "build", "-o", str(out / "f.pdf")], 28),
         Scenario("folder, print, --jobs 1", [TOOL, "build", "--jobs", "1", "-o",
                                              str(out / "f1.pdf")], 28),
+        Scenario("folder, print, whole", [TOOL, "build", "-o", str(out / "fw.pdf")], 28,
+                 env={"FOLDER_BUILDER_PARTS": "1"}),
+        Scenario("folder, print, whole, 1 core", [
+            "taskset", "-c", "0", TOOL, "build", "-o", str(out / "fw1.pdf")], 28,
+            env={"FOLDER_BUILDER_PARTS": "1"}),
+        Scenario("folder, print, parts, 1 core", [
+            "taskset", "-c", "0", TOOL, "build", "-o", str(out / "fp1.pdf")], 28),
+        Scenario("warm, statement edit → folder", [
+            str(BIN / "python"), str(ROOT / "benchmarks" / "warm.py"), "folder-edit",
+            "--edits", "4"], 28, warm=True),
+        Scenario("warm, note edit → leaflet", [
+            str(BIN / "python"), str(ROOT / "benchmarks" / "warm.py"), "leaflet-edit",
+            "--edits", "4"], 8, warm=True),
         Scenario("folder, screen", [TOOL, "build", "--variant", "screen", "-o",
                                     str(out / "s.pdf")], 28),
         Scenario("one leaflet, print", [TOOL, "leaflet", "--role", "leder-af-medarbejder",
@@ -181,6 +221,18 @@ def main() -> None:
           f"{paired(folder_one, plain):.2f}×; CPU time: "
           f"{statistics.median(folder.cpu) / statistics.median(plain.cpu):.2f}×)")
     print(f"batch speed-up, 1 → {cores} workers: {paired(one, many):.2f}×")
+    whole, whole_one = by_name["folder, print, whole"], by_name["folder, print, whole, 1 core"]
+    parts_one = by_name["folder, print, parts, 1 core"]
+    print(f"cold folder, parts over whole: wall {paired(folder, whole):.2f}× "
+          f"(CPU {paired_cpu(folder, whole):.2f}×); on one core "
+          f"{paired(parts_one, whole_one):.2f}×")
+    print(f"batch CPU per leaflet: {statistics.median(one.cpu) / leaflets:.2f} s with 1 worker, "
+          f"{statistics.median(many.cpu) / leaflets:.2f} s with {cores}")
+    for name, target in (("warm, statement edit → folder", 0.4),
+                         ("warm, note edit → leaflet", 0.25)):
+        warm = by_name[name]
+        print(f"{name}: median {warm.median:.3f} s (target ≤ {target} s), "
+              f"CPU {statistics.median(warm.cpu):.3f} s, over {len(warm.seconds)} edits")
 
 
 if __name__ == "__main__":

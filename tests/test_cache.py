@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from conftest import FONTS, copy_content, edit
-from folder_builder import cache
+from folder_builder import cache, engine
 from folder_builder.content import load_content
 from folder_builder.errors import ContentError
 from folder_builder.glyphs import check_glyphs, font_coverage
@@ -101,7 +101,7 @@ def lookups(own_cache, tmp_path, monkeypatch):
 
     index = tmp_path / "ld.so.cache"
     index.write_bytes(b"index one")
-    monkeypatch.setattr(cache, "_LIBRARY_INDEX", index)
+    monkeypatch.setattr(engine, "_LIBRARY_INDEX", index)
     asked: list[str] = []
     real = ctypes.util.find_library
 
@@ -116,7 +116,7 @@ def lookups(own_cache, tmp_path, monkeypatch):
 def _look_up(*names):
     import ctypes.util
 
-    with cache.remembered_library_lookups():
+    with engine.remembered_library_lookups():
         return [ctypes.util.find_library(name) for name in names]
 
 
@@ -150,6 +150,26 @@ def test_a_remembered_library_that_no_longer_loads_is_looked_up_again(lookups, o
     assert json.loads(store.read_text())["found"]["c"] == real
 
 
+def test_a_remembered_not_found_is_looked_up_again_once_the_library_is_there(
+        lookups, own_cache, tmp_path, monkeypatch):
+    """"Not found" is checked like "found": a library of that name that has appeared
+    in a library folder since is looked for again."""
+    import json
+
+    _, asked = lookups
+    folder = tmp_path / "libs"
+    folder.mkdir()
+    monkeypatch.setenv("LD_LIBRARY_PATH", str(folder))
+    assert _look_up("folder-builder-test") == [None]
+    assert _look_up("folder-builder-test") == [None]
+    assert asked == ["folder-builder-test"]  # the second answer came from the cache
+    (folder / "libfolder-builder-test.so.1").write_bytes(b"")
+    _look_up("folder-builder-test")
+    assert asked == ["folder-builder-test"] * 2  # looked up again
+    store = json.loads((own_cache / "libraries.json").read_text())
+    assert "folder-builder-test" in store["found"]
+
+
 def test_library_lookups_are_left_alone_without_a_cache(lookups, own_cache, monkeypatch):
     monkeypatch.setenv("FOLDER_BUILDER_CACHE", "off")
     _, asked = lookups
@@ -165,7 +185,7 @@ def test_weasyprint_loads_its_libraries_through_the_cache(own_cache):
     import subprocess
     import sys
 
-    if not cache._LIBRARY_INDEX.is_file():
+    if not engine._LIBRARY_INDEX.is_file():
         pytest.skip("no linker index on this system")
     # A fresh process: this one imported WeasyPrint long ago.
     subprocess.run([sys.executable, "-c", "from folder_builder.layout import weasyprint; "

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from folder_builder import colour, logos
-from folder_builder.build import BuildOptions, _print_finish
 from folder_builder.content import icc_problem, load_content
 from folder_builder.model import Colour
 from folder_builder.paths import BUNDLED_CONTENT, DEFAULT_PROFILE
+from folder_builder.variants import Press
 
 
 def _open_files() -> set[Path]:
@@ -33,7 +33,7 @@ def test_no_profile_stays_open_as_a_file(tmp_path):
     assert colour.to_srgb(Colour(0, 0, 0, 100), profile) < (60, 60, 60)
     assert icc_problem(profile) is None
     settings = load_content(BUNDLED_CONTENT).print_settings
-    assert _print_finish(settings, BuildOptions(icc=profile), profile).output_condition
+    assert Press(settings, profile, marks=True, icc_given=True).print_finish.output_condition
     assert profile not in _open_files()
 
 

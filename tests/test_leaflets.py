@@ -5,14 +5,17 @@ from __future__ import annotations
 import io
 import os
 import re
+from pathlib import Path
+from typing import NamedTuple
 
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
 
 from conftest import CONTENT, copy_content, edit, line_of, normalise, page_texts, spread_text
+from folder_builder import Session
 from folder_builder.batch import plan_jobs, run_batch
-from folder_builder.build import Builder, BuildOptions, build
+from folder_builder.build import BuildOptions, build
 from folder_builder.cli import main
 from folder_builder.content import department_files, load_content, load_department
 from folder_builder.errors import ContentError, InputError
@@ -29,9 +32,23 @@ def content():
     return load_content(CONTENT)
 
 
+class Made(NamedTuple):
+    path: Path
+    pages: int
+    landings: dict[str, tuple[int, int]]
+
+
 @pytest.fixture(scope="module")
 def builder():
-    return Builder(BuildOptions(content=CONTENT))
+    """One warm session for the module's leaflets."""
+    return Session(CONTENT)
+
+
+def make(session: Session, target: Path, role: str, department: Path | None = None) -> Made:
+    """A print leaflet built in ``session`` and written to ``target``."""
+    result = session.build("leaflet", "print", role=role, department=department)
+    target.write_bytes(result.pdf)
+    return Made(target, result.pages, result.landings)
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +57,7 @@ def plain_leaflets(builder, tmp_path_factory):
     out = tmp_path_factory.mktemp("leaflets")
     built = {}
     for role_id in ROLES:
-        role = builder.leaflet_role(role_id)
-        result = builder.make("print", product="leaflet", role=role, target=out / f"{role_id}.pdf")
+        result = make(builder, out / f"{role_id}.pdf", role_id)
         built[role_id] = (result, page_texts(result.path))
     return built
 
@@ -49,10 +65,8 @@ def plain_leaflets(builder, tmp_path_factory):
 @pytest.fixture(scope="module")
 def department_leaflet(builder, tmp_path_factory):
     out = tmp_path_factory.mktemp("dept")
-    role = builder.leaflet_role("leder-af-medarbejder")
     department = load_department(DAGTILBUD, builder.content)
-    result = builder.make("print", product="leaflet", role=role, department=department,
-                          target=out / "lam-dagtilbud.pdf")
+    result = make(builder, out / "lam-dagtilbud.pdf", "leder-af-medarbejder", DAGTILBUD)
     return result, page_texts(result.path), department
 
 
@@ -196,10 +210,7 @@ def test_plain_leaflet_has_no_logo(plain_leaflets):
 def test_department_logos_are_cmyk_in_print(department_leaflet, builder, tmp_path):
     result, _, _ = department_leaflet
     assert preflight(result.path, "print").passed
-    role = builder.leaflet_role("chef")
-    png = load_department(SKOLE, builder.content)
-    other = builder.make("print", product="leaflet", role=role, department=png,
-                         target=tmp_path / "png.pdf")
+    other = make(builder, tmp_path / "png.pdf", "chef", SKOLE)
     with pikepdf.open(other.path) as pdf:
         xobjects = pdf.pages[0].Resources.XObject
         [image] = [pikepdf.PdfImage(x) for x in xobjects.values() if x.Subtype == "/Image"]
@@ -334,17 +345,17 @@ def test_batch_workers_lay_out_a_leaflet_that_can_be_cut_into_parts(tmp_path, mo
     """A leaflet plan that neither grows nor pads is laid out in parts, like the
     folder; in a batch each worker does so itself, without starting processes of its
     own, and the bytes are those the leaflet command writes."""
-    import folder_builder.build
+    import folder_builder.parts
 
     calls = tmp_path / "calls"
     calls.mkdir()
-    real = folder_builder.build.run_side_by_side
+    real = folder_builder.parts.run_side_by_side
 
     def recorded(jobs, tasks):  # runs in the forked workers: tell the test by a file
         (calls / f"{os.getpid()}-{len(list(calls.iterdir()))}").write_text(str(jobs))
         return real(jobs, tasks)
 
-    monkeypatch.setattr(folder_builder.build, "run_side_by_side", recorded)
+    monkeypatch.setattr(folder_builder.parts, "run_side_by_side", recorded)
     root = copy_content(tmp_path)
     edit(root / "plan.yaml", "    grow: true\n", "")
     edit(root / "plan.yaml", "    pad: true\n", "")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import pickle
 
@@ -10,21 +9,15 @@ import pikepdf
 import pypdfium2 as pdfium
 import pytest
 
-import folder_builder.build as build_module
+import folder_builder.parts as parts_module
 from conftest import CONTENT, copy_content, page_texts
-from folder_builder.build import Builder, BuildOptions, build
+from folder_builder.build import BuildOptions, build
 from folder_builder.content import load_content
 from folder_builder.errors import ContentError, LayoutError, Problem
-from folder_builder.parts import (
-    PARTS,
-    STAND_IN,
-    planned_pages,
-    run_side_by_side,
-    split,
-    with_stand_ins,
-)
-from folder_builder.render import render_html
-from folder_builder.templates import environment, layout_dirs
+from folder_builder.parts import PARTS, planned_pages, run_side_by_side, split
+from folder_builder.render import STAND_IN, Renderer, context, cut, render_html
+from folder_builder.session import Session
+from folder_builder.templates import environment, find_file, layout_dirs
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +32,7 @@ def whole(tmp_path_factory):
     """The print folder laid out in one piece (as before parts existed)."""
     out = tmp_path_factory.mktemp("whole") / "whole.pdf"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(build_module, "PARTS", 1)
+        patch.setattr(parts_module, "PARTS", 1)
         [result] = build(BuildOptions(output=out))
     return result
 
@@ -56,7 +49,7 @@ def test_planned_pages_are_where_the_folder_lands(rendered, folder):
 
 def test_split_cuts_the_folder_into_contiguous_parts_at_section_starts(rendered):
     _, _, html, secs = rendered
-    parts = split(secs, html)
+    parts = split(cut(html, secs))
     assert parts is not None and len(parts) == PARTS == 2
     planned = planned_pages(secs)
     # every section in exactly one part, in print order
@@ -77,20 +70,31 @@ def test_a_plan_that_grows_or_pads_is_not_cut(rendered):
     role = next(r for r in content.roles if not r.shared)
     html, secs = render_html(content, "leaflet", env, role=role)
     assert any(s.spec.grow or s.spec.pad for s in secs)
-    assert split(secs, html) is None
+    assert split(cut(html, secs)) is None
 
 
 def test_a_layout_without_section_wrappers_is_not_cut(rendered):
     _, _, _, secs = rendered
-    assert split(secs, "<html><body>no anchors</body></html>") is None
+    assert cut("<html><body>no anchors</body></html>", secs) is None
+
+
+def test_pieces_put_together_are_the_document(rendered):
+    _, _, html, secs = rendered
+    pieces = cut(html, secs)
+    assert pieces.html == html and len(pieces.fragments) == len(secs)
+    for sec, fragment in zip(secs, pieces.fragments, strict=True):
+        assert fragment.startswith("<section") and f'id="{sec.anchor}"' in fragment
+        assert f'id="{sec.end_anchor}"' in fragment
 
 
 def test_stand_ins_keep_their_place_but_not_their_text(rendered):
-    content, env, _, secs = rendered
-    part = split(secs, rendered[2])[1]
-    html, returned = render_html(content, "folder", env,
-                                 stand_ins=functools.partial(with_stand_ins, part=part))
-    assert returned == secs  # the real sections, for the fit guard
+    content, env, whole_html, secs = rendered
+    pieces = cut(whole_html, secs)
+    part = split(pieces)[1]
+    renderer = Renderer(env, content, "folder", context=context(
+        content, "folder", variant="print", colour=lambda c: c.cmyk_css,
+        build_date="2025-01-01T00:00:00Z", role=None, department=None, logo=None))
+    html = pieces.with_stand_ins(renderer.stand_ins(secs, {}), part.sections)
     compliance = content.statements_for("chef", "compliance")[0].text
     direktoer = content.statements_for("direktoer", "compliance")[0].text
     assert direktoer in html  # roles-direktoer is in the second part
@@ -174,7 +178,7 @@ def test_a_part_that_fails_elsewhere_reports_its_problems_here(tmp_path):
     layouts.mkdir()
     # only the perspective spreads (second part) ask for a file outside the project
     (layouts / "style.css").write_text(
-        (build_module.find_file(layout_dirs(None), "style.css")).read_text() +
+        (find_file(layout_dirs(None), "style.css")).read_text() +
         '.chain { background: url("file:///etc/passwd"); }\n', encoding="utf-8")
     with pytest.raises(LayoutError) as caught:
         build(BuildOptions(content=root, layouts=layouts, output=tmp_path / "x.pdf"))
@@ -208,7 +212,7 @@ def test_side_by_side_keeps_order_and_raises_a_worker_error():
 def test_screen_pdf_is_laid_out_whole(monkeypatch, tmp_path):
     """The screen PDF is one tagged structure: it is never cut."""
     calls = []
-    monkeypatch.setattr(Builder, "_lay_out_in_parts",
+    monkeypatch.setattr(Session, "_lay_out_parts",
                         lambda self, *args: calls.append(args) or None)
     build(BuildOptions(output=tmp_path / "s.pdf", variants=("screen",)))
     assert calls == []

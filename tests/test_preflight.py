@@ -269,14 +269,26 @@ def test_unembedded_font_fails_fonts(good_print):
     assert result(report, "fonts").detail == "1 of 4 fonts: Helvetica (not embedded, not subset)"
 
 
-def test_a4_pages_fail_trim_box():
+def test_a4_pages_fail_an_a5_trim_box():
     css = PRINT_CSS.replace("size: A5", "size: A4")
-    report = preflight(print_pdf(sections(4), css), "print")
+    report = preflight(print_pdf(sections(4), css), "print", trim_mm=(148, 210))
     assert failed(report) == ["trim box"]
     assert result(report, "trim box").detail == (
         "pages 1–4: 210.0 × 297.0 mm; expected 148.0 × 210.0 mm")
-    # the same PDF is right for an A4 product
+    # the same PDF is right for an A4 product, and is one size throughout
     assert preflight(print_pdf(sections(4), css), "print", trim_mm=(210, 297)).passed
+    assert result(preflight(print_pdf(sections(4), css), "print"),
+                  "trim box").detail == "210.0 × 297.0 mm on all 4 pages"
+
+
+def test_without_a_size_every_page_must_have_the_first_pages(good_print):
+    def shrink_last(pdf):
+        pdf.pages[-1].obj.TrimBox = pikepdf.Array([0, 0, 100, 100])
+
+    report = preflight(edited(good_print.read_bytes(), shrink_last), "print")
+    assert "trim box" in failed(report)
+    assert "page 4: 35.3 × 35.3 mm; expected 148.0 × 210.0 mm" in result(
+        report, "trim box").detail
 
 
 def test_27_pages_fail_pages():

@@ -15,7 +15,7 @@ import yaml
 from hypothesis import strategies as st
 
 from conftest import FIXTURES
-from folder_builder.build import Builder, BuildOptions
+from folder_builder import Session
 from folder_builder.errors import FolderBuilderError
 from folder_builder.preflight import preflight
 
@@ -72,8 +72,8 @@ def test_any_statement_builds_or_fails_clearly(mini, tmp_path, text):
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(60)
     try:
-        builder = Builder(BuildOptions(content=mini))
-        result = builder.make("print", product="mini", target=target)
+        result = Session(content=mini, jobs=1).build("mini", "print")
+        target.write_bytes(result.pdf)
     except FolderBuilderError as exc:
         report = exc.report()
         assert report.strip() and "Traceback" not in report

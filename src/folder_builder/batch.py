@@ -1,8 +1,10 @@
 """Many leaflets at once: every requested role × department, in parallel.
 
-Each worker process builds a ``Builder`` once (content, templates, WeasyPrint
-fonts) and reuses it for every leaflet it is given, which is where the time
-goes. One leaflet failing (say, a department file with a mistake) is reported
+Each worker process keeps one ``Session`` (content, templates, WeasyPrint
+fonts and stylesheets) for every leaflet it is given, which is where the time
+goes; each leaflet is delivered (``deliver=True``), so its bytes are those of
+``folder-builder leaflet``, whichever worker made it and whatever it made before.
+One leaflet failing (say, a department file with a mistake) is reported
 and does not stop the others.
 """
 
@@ -16,10 +18,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
-from .build import Builder, BuildOptions, leaflet_name
+from .build import BuildOptions, leaflet_name
 from .content import department_files, find_department, find_role, load_content
 from .errors import FolderBuilderError
+from .output import write_atomic
 from .parts import cores
+from .session import Session
 
 DEFAULT_DIR = Path("build") / "leaflets"
 
@@ -59,32 +63,37 @@ def plan_jobs(options: BuildOptions, roles: list[str] | None, departments: list[
     return [Job(role.id, dept) for dept in targets for role in chosen]
 
 
-_BUILDER: Builder | None = None
+_SESSION: Session | None = None
+_OPTIONS: BuildOptions | None = None
 
 
 def _start_worker(options: BuildOptions) -> None:
-    global _BUILDER
-    _BUILDER = Builder(options)
+    global _SESSION, _OPTIONS
+    _SESSION, _OPTIONS = options.session(), options
 
 
-def _forget_builder() -> None:
+def _forget_session() -> None:
     """Let WeasyPrint clean its font folder up now, while Python is whole, not at exit."""
-    global _BUILDER
-    _BUILDER = None
+    global _SESSION
+    _SESSION = None
 
 
 def _build_one(job: Job, output_dir: Path) -> tuple[Job, list[Path] | None, str]:
     """Build one leaflet in every variant; never raise, report instead."""
-    builder = _BUILDER
-    assert builder is not None, "worker not started"
+    session, options = _SESSION, _OPTIONS
+    assert session is not None and options is not None, "worker not started"
     try:
-        role = builder.leaflet_role(job.role)
-        department = builder.department(job.department) if job.department else None
-        paths = [
-            builder.make(variant, product="leaflet", role=role, department=department,
-                         target=output_dir / leaflet_name(role, department, variant)).path
-            for variant in builder.options.variants
-        ]
+        role = session.role(job.role)
+        department = session.department(job.department) if job.department else None
+        paths = []
+        for variant in options.variants:
+            result = session.build("leaflet", variant, role=role.id,
+                                   department=job.department, deliver=True)
+            target = output_dir / leaflet_name(role, department, variant)
+            paths.append(write_atomic(target, result.pdf))
+            if options.keep_html:
+                write_atomic(target.with_suffix(".html"),
+                             session.standalone_html(result).encode())
         return job, paths, ""
     except FolderBuilderError as exc:
         return job, None, exc.report()
@@ -119,9 +128,9 @@ def run_batch(
             for job in work:
                 _record(outcome, progress, *_build_one(job, output_dir))
         finally:
-            _forget_builder()
+            _forget_session()
     else:
-        # Where workers are forked, they inherit a builder: the parent loads content,
+        # Where workers are forked, they inherit a session: the parent loads content,
         # templates and WeasyPrint once. Each worker then warms its own layout caches
         # (stylesheets, fonts, shaping) on its first leaflet, side by side: warming
         # them in the parent first, with a whole leaflet, made that leaflet a serial
@@ -136,7 +145,7 @@ def run_batch(
             futures = [pool.submit(_build_one, job, output_dir) for job in work]
             for future in as_completed(futures):
                 _record(outcome, progress, *future.result())
-        _forget_builder()
+        _forget_session()
     outcome.seconds = time.perf_counter() - started
     progress.done()
     _summary(outcome, workers, output_dir, stream)

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import jinja2
@@ -78,62 +76,6 @@ def _key(path: Path) -> str:
     import hashlib
 
     return hashlib.sha256(str(path).encode()).hexdigest()[:24] + ".json"
-
-
-_LIBRARY_INDEX = Path("/etc/ld.so.cache")
-
-
-@contextmanager
-def remembered_library_lookups() -> Iterator[None]:
-    """Answer ``ctypes.util.find_library`` from the cache while WeasyPrint is imported.
-
-    WeasyPrint tries several spellings of each library it loads ("libgobject-2.0-0",
-    "gobject-2.0-0", … "libgobject-2.0.so.0"); for every spelling the linker does not
-    know, cffi asks ``find_library``, which on Linux runs ``ldconfig``, ``gcc`` and
-    ``ld`` as subprocesses: 60 of them, a quarter of a second on every start. The
-    answers depend only on the installed libraries, so they are kept with the
-    linker's own index (``/etc/ld.so.cache``, rewritten whenever a library is
-    installed) as their key, and a remembered library is only used if it still
-    loads. Where there is no such index, lookups are left alone.
-    """
-    import ctypes
-    import ctypes.util
-
-    folder = cache_dir()
-    if folder is None or not _LIBRARY_INDEX.is_file():
-        yield
-        return
-    store = folder / "libraries.json"
-    key = [*_signature(_LIBRARY_INDEX), os.environ.get("LD_LIBRARY_PATH", "")]
-    try:
-        entry = json.loads(store.read_text())
-        known: dict[str, str | None] = entry["found"] if entry["key"] == key else {}
-    except (OSError, ValueError, KeyError, TypeError):
-        known = {}
-    original = ctypes.util.find_library
-    learnt = False
-
-    def find_library(name: str) -> str | None:
-        nonlocal learnt
-        if name in known:
-            found = known[name]
-            try:
-                if found is not None:
-                    ctypes.CDLL(found)
-                return found
-            except OSError:
-                pass
-        known[name] = original(name)
-        learnt = True
-        return known[name]
-
-    ctypes.util.find_library = find_library
-    try:
-        yield
-    finally:
-        ctypes.util.find_library = original
-        if learnt:
-            _write_json(store, {"key": key, "found": known})
 
 
 def _write_json(target: Path, value: object) -> None:

@@ -29,6 +29,18 @@ def _positive(text: str) -> int:
     return number
 
 
+def _size(text: str) -> tuple[float, float]:
+    """A trimmed page size written WxH in millimetres (for --trim), e.g. 210x297."""
+    try:
+        width, height = (float(part) for part in text.lower().replace("×", "x").split("x"))
+    except ValueError:
+        width = height = 0.0
+    if width <= 0 or height <= 0:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a size in millimetres written WIDTHxHEIGHT, e.g. 148x210")
+    return (width, height)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="folder-builder",
@@ -115,6 +127,9 @@ def _parser() -> argparse.ArgumentParser:
                            help="what the PDF is for (default: print)")
     check_cmd.add_argument("--bleed", type=float, default=3.0, metavar="MM",
                            help="the bleed a print PDF must have (default: 3)")
+    check_cmd.add_argument("--trim", type=_size, metavar="WxH",
+                           help="the trimmed page size in mm, e.g. 148x210 for A5 (default: "
+                           "every page must have the first page's size)")
     validate_cmd = commands.add_parser(
         "validate", help="check the content and page plan only (fast)",
         description="Load and check every content file and the page plan, and report every "
@@ -161,7 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             from .preflight import preflight
 
-            report = preflight(args.pdf, args.variant, bleed_mm=args.bleed)
+            report = preflight(args.pdf, args.variant, bleed_mm=args.bleed,
+                               trim_mm=args.trim)
             print(f"{args.pdf} ({args.variant}):")
             print(report.format())
             return EXIT_OK if report.passed else EXIT_FAILED

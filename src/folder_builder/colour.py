@@ -10,6 +10,7 @@ will print rather than a naive 255 × (1 − c)(1 − k) guess.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -54,12 +55,16 @@ def to_srgb(colour: Colour, profile: Path) -> tuple[int, int, int]:
     return r, g, b
 
 
-def css_function(variant: str, profile: Path):
-    """The ``colour()`` function templates use: CSS for ``colour`` in ``variant``."""
+def cmyk_css(value: Colour) -> str:
+    """A content colour as the print variant writes it: CMYK, as given."""
+    return value.cmyk_css
+
+
+def srgb_css(profile: Path) -> Callable[[Colour], str]:
+    """How the screen variant writes a content colour: in sRGB, as it prints under
+    ``profile``."""
 
     def colour(value: Colour) -> str:
-        if variant == "print":
-            return value.cmyk_css
         r, g, b = to_srgb(value, profile)
         return f"rgb({r} {g} {b})"
 

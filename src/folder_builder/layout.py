@@ -11,14 +11,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import mimetypes
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from .errors import FolderBuilderError, LayoutError, Problem
+from .errors import LayoutError, Problem
 
 if TYPE_CHECKING:  # imported lazily: "validate" must not pay for WeasyPrint
     from weasyprint.document import Document
@@ -26,94 +25,18 @@ if TYPE_CHECKING:  # imported lazily: "validate" must not pay for WeasyPrint
 
 log = logging.getLogger("folder_builder")
 
-MISSING_LIBRARY = (
-    "WeasyPrint cannot load a system library it needs ({error}).\n"
-    "On Debian or Ubuntu: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 "
-    "libharfbuzz-subset0 (or run ./setup.sh, which says what is missing)."
-)
-
-
 def weasyprint():
-    """Import WeasyPrint, turning a missing system library into a clear message.
-    Every use of WeasyPrint starts here (see cache.remembered_library_lookups)."""
-    from .cache import remembered_library_lookups
+    """WeasyPrint, with the engine's workarounds installed (engine.py)."""
+    from .engine import weasyprint as started
 
-    try:
-        with remembered_library_lookups():
-            import weasyprint as wp
-            from weasyprint.text.ffi import ffi
-    except OSError as exc:
-        raise FolderBuilderError(MISSING_LIBRARY.format(error=exc)) from exc
-    _known_types_without_parsing(ffi)
-    return wp
+    return started()
 
 
 def font_configuration() -> FontConfiguration:
-    """A new WeasyPrint font configuration: the fonts a builder loads once."""
-    weasyprint()
-    from weasyprint.text.fonts import FontConfiguration
+    """A new WeasyPrint font configuration (engine.py)."""
+    from .engine import font_configuration as new
 
-    return FontConfiguration()
-
-
-_SIMPLE_TYPE = re.compile(
-    r"(?P<base>[A-Za-z_][A-Za-z0-9_]*(?: [A-Za-z_][A-Za-z0-9_]*)*)"
-    r"(?P<stars> ?\*+)?(?:\[(?P<length>[0-9]*)\])?")
-
-
-class _TypeSpellings(dict):
-    """cffi's cache of C types by their spelling, which also knows the simple
-    spellings WeasyPrint asks for ("PangoRectangle *", "FcChar8 **", "char[]",
-    "hb_codepoint_t[66]") without asking pycparser.
-
-    cffi parses every spelling it has not seen with pycparser, 5 ms apiece, because
-    it declares every known type name again before the spelling. WeasyPrint asks for
-    a dozen in each process, and for a new "T[N]" for every font subset it writes: a
-    tenth of a second per PDF, in every process that lays out a part. A pointer or
-    array of a declared or primitive type is built here by cffi's own backend from
-    the declared type; cffi keeps one object per type, so it is the very object the
-    parser would give. Any other spelling goes to cffi as before.
-    """
-
-    def __init__(self, ffi, known: dict) -> None:
-        super().__init__(known)
-        self._ffi = ffi
-
-    def __missing__(self, spelling):
-        match = _SIMPLE_TYPE.fullmatch(spelling) if isinstance(spelling, str) else None
-        if match is None or not (match["stars"] or match["length"] is not None):
-            raise KeyError(spelling)
-        ffi = self._ffi
-        with ffi._lock:
-            ctype = self._declared(match["base"])
-            for _ in (match["stars"] or "").strip():
-                ctype = ffi._backend.new_pointer_type(ctype)
-            if match["length"] is not None:
-                ctype = ffi._backend.new_array_type(
-                    ffi._backend.new_pointer_type(ctype),
-                    int(match["length"]) if match["length"] else None)
-        self[spelling] = (ctype, False)
-        return self[spelling]
-
-    def _declared(self, name: str):
-        """The C type of a name the declarations give, or of a primitive type."""
-        from cffi import model
-
-        declared = self._ffi._parser._declarations.get("typedef " + name)
-        if declared is not None and not isinstance(declared[0], model.RawFunctionType):
-            return self._ffi._get_cached_btype(declared[0])
-        if name in model.PrimitiveType.ALL_PRIMITIVE_TYPES:
-            return self._ffi._get_cached_btype(model.PrimitiveType(name))
-        raise KeyError(name)
-
-
-def _known_types_without_parsing(ffi) -> None:
-    """Install _TypeSpellings, once, where cffi keeps what it has parsed (if it still
-    does so the way this was written against: otherwise leave cffi alone)."""
-    if (type(getattr(ffi, "_parsed_types", None)) is dict and hasattr(ffi, "_backend")
-            and hasattr(ffi, "_lock") and hasattr(getattr(ffi, "_parser", None),
-                                                  "_declarations")):
-        ffi._parsed_types = _TypeSpellings(ffi, ffi._parsed_types)
+    return new()
 
 
 def project_fetcher(roots: tuple[Path, ...]):

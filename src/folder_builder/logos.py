@@ -28,10 +28,14 @@ _STYLE_RULE = re.compile(
     r"(?P<prop>" + "|".join(COLOUR_PROPERTIES) + r")\s*:\s*(?P<value>[^;}\"]+)")
 
 
-def logo_source(path: Path, variant: str, profile: Path) -> str:
-    """The ``src`` of the logo at ``path`` in ``variant``."""
-    if variant != "print":
-        return path.as_uri()
+def logo_as_is(path: Path, profile: Path) -> str:
+    """The ``src`` of the logo at ``path`` as the file is (the screen variant)."""
+    return path.as_uri()
+
+
+def logo_in_cmyk(path: Path, profile: Path) -> str:
+    """The ``src`` of the logo at ``path`` converted to CMYK through ``profile`` (the
+    print variant): a PNG as a CMYK JPEG, an SVG with device-cmyk() colours."""
     try:
         if path.suffix.lower() == ".png":
             return _data_uri("image/jpeg", _png_to_cmyk_jpeg(path, profile))

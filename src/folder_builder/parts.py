@@ -27,22 +27,28 @@ import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from io import BytesIO
 from typing import TYPE_CHECKING, TypeVar
 
 from .plan import Section
+from .render import Pieces
 
 if TYPE_CHECKING:  # imported where used: "validate" must not pay for pikepdf
     import pikepdf
 
 T = TypeVar("T")
 
+def _parts() -> int:
+    """Two parts, or as many as FOLDER_BUILDER_PARTS says (1: whole), which is there for
+    benchmarks/run.py to measure whole against parts; the bytes differ between the two."""
+    value = os.environ.get("FOLDER_BUILDER_PARTS", "")
+    return int(value) if value.isdigit() and int(value) >= 1 else 2
+
+
 #: How many parts a product is laid out in: two halves keep two cores busy,
 #: and each further part costs the stand-in pages and a copy of the fonts.
-PARTS = 2
-#: The template a stand-in section is rendered with.
-STAND_IN = "stand-in"
+PARTS = _parts()
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,8 @@ class LaidPart:
     #: the page (1-based) of every anchor in the part's document
     anchors: dict[str, int]
     pages: int
+    #: (level, label, page) of every bookmark
+    bookmarks: tuple[tuple[int, str, int], ...] = ()
 
 
 def planned_pages(secs: Sequence[Section]) -> dict[str, tuple[int, int]]:
@@ -78,23 +86,19 @@ def planned_pages(secs: Sequence[Section]) -> dict[str, tuple[int, int]]:
     return out
 
 
-def split(secs: Sequence[Section], html: str, parts: int = PARTS) -> list[Part] | None:
+def split(pieces: Pieces, parts: int = PARTS) -> list[Part] | None:
     """Cut the sections into ``parts`` runs of about equal work, or None when the plan
     cannot be cut (a section that may grow, or that pads the product, moves everything
     after it, so only a whole layout knows where later sections land).
 
-    The work of a section is taken to be the length of its HTML in ``html``, the whole
-    document: layout time follows the text and elements far better than page counts
-    (a page of the chain table costs twice a page of prose).
+    The work of a section is taken to be the length of its HTML: layout time follows
+    the text and elements far better than page counts (a page of the chain table
+    costs twice a page of prose).
     """
+    secs = pieces.secs
     if parts < 2 or len(secs) < parts or any(s.spec.grow or s.spec.pad for s in secs):
         return None
-    starts = [html.find(f'id="{sec.anchor}"') for sec in secs]
-    if min(starts) < 0:
-        return None  # a layout without the section wrappers; nothing to cut by
-    ends = [*starts[1:], len(html)]
-    done = list(itertools.accumulate(end - start for start, end in zip(starts, ends,
-                                                                        strict=True)))
+    done = list(itertools.accumulate(len(fragment) for fragment in pieces.fragments))
     cuts = [0]
     for n in range(1, parts):
         target = done[-1] * n / parts
@@ -109,12 +113,6 @@ def split(secs: Sequence[Section], html: str, parts: int = PARTS) -> list[Part] 
                  1 if start == 0 else planned[secs[start].id][0],
                  total if end == len(secs) else planned[secs[end].id][0] - 1)
             for start, end in itertools.pairwise(cuts)]
-
-
-def with_stand_ins(secs: Sequence[Section], part: Part) -> tuple[Section, ...]:
-    """The sections of ``part`` as they are, every other one as a stand-in."""
-    return tuple(sec if sec.id in part.sections else replace(sec, layout=STAND_IN)
-                 for sec in secs)
 
 
 def disagreement(secs: Sequence[Section], parts: Sequence[Part],
@@ -163,6 +161,35 @@ def merge(parts: Sequence[Part], laid: Sequence[LaidPart]) -> bytes:
     return out.getvalue()
 
 
+def replace_pages(base_pdf: bytes, new_pdf: bytes, pages: Sequence[int]) -> bytes:
+    """``base_pdf`` with its pages ``pages`` (1-based, ascending) replaced by the pages
+    of ``new_pdf``, in order: a laid-out product whose changed sections were laid out
+    again. The outline keeps pointing at the same page numbers; the new pages' font
+    subsets get tags of their own where the base uses theirs."""
+    import pikepdf
+
+    base = pikepdf.open(BytesIO(base_pdf))
+    new = pikepdf.open(BytesIO(new_pdf))
+    outline = _outline_pages(base)
+    # Named destinations serve links, and a print PDF has none (finish removes them).
+    if "/Names" in base.Root and "/Dests" in base.Root.Names:
+        del base.Root.Names["/Dests"]
+    replaced = set(pages)
+    kept_tags = _font_tags([page for number, page in enumerate(base.pages, 1)
+                            if number not in replaced])
+    incoming = list(new.pages)
+    _retag_fonts(incoming, kept_tags, 0, only_used=True)
+    for number, page in zip(pages, incoming, strict=True):
+        base.pages[number - 1] = page
+    for item, page_index in outline:
+        item.Dest[0] = base.pages[page_index].obj
+    out = BytesIO()
+    base.save(out, compress_streams=False,
+              object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    new.close()
+    return out.getvalue()
+
+
 def _outline_pages(pdf: pikepdf.Pdf) -> list[tuple[pikepdf.Dictionary, int]]:
     """Every outline item with an explicit destination, and the index of its page."""
     import pikepdf
@@ -196,8 +223,10 @@ def _font_tags(pages: Sequence[pikepdf.Page]) -> set[str]:
     return {str(font.BaseFont)[1:7] for font in _fonts(pages)}
 
 
-def _retag_fonts(pages: Sequence[pikepdf.Page], used: set[str], part: int) -> None:
-    """Give this part's font subsets tags of their own.
+def _retag_fonts(pages: Sequence[pikepdf.Page], used: set[str], part: int,
+                 only_used: bool = False) -> None:
+    """Give this part's font subsets tags of their own (with ``only_used``: only those
+    whose tag is in ``used``).
 
     WeasyPrint names a subset after the font (the same in every part), but the PDF
     standard wants different subsets in one file to carry different tags (ISO
@@ -208,6 +237,9 @@ def _retag_fonts(pages: Sequence[pikepdf.Page], used: set[str], part: int) -> No
     for font in _fonts(pages):
         old = str(font.BaseFont)[1:]
         if len(old) < 7 or old[6] != "+":
+            continue
+        if only_used and old[:6] not in used:
+            used.add(old[:6])
             continue
         digest = hashlib.sha256(f"{old}:{part}".encode()).digest()
         tag = "".join(chr(65 + b % 26) for b in digest[:6])

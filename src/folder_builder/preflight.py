@@ -72,10 +72,13 @@ def preflight(
     source: bytes | Path,
     variant: str,
     *,
-    trim_mm: tuple[float, float] = (148.0, 210.0),
+    trim_mm: tuple[float, float] | None = None,
     bleed_mm: float = 3.0,
 ) -> Report:
     """Check the PDF in ``source`` (its bytes, or a file) for ``variant``.
+
+    ``trim_mm`` is the trimmed page size the PDF must have (a build passes the size
+    its layouts gave the pages); None: every page must have the first page's size.
 
     Raises InputError when the variant is unknown or the source is not a PDF.
     """
@@ -97,10 +100,19 @@ def preflight(
         raise InputError(f"{name}: cannot read the file ({exc.strerror or exc})") from exc
     with pdf:
         try:
-            results = _run(pdf, variant, trim_mm, bleed_mm)
+            results = _run(pdf, variant, trim_mm or _first_page_size(pdf), bleed_mm)
         except pikepdf.PdfError as exc:
             raise InputError(f"{name}: the PDF is damaged ({_reason(exc, name)})") from exc
     return Report(variant, results)
+
+
+def _first_page_size(pdf: pikepdf.Pdf) -> tuple[float, float]:
+    """The trimmed size of the first page in mm (its TrimBox, else its MediaBox)."""
+    if not len(pdf.pages):
+        return (0.0, 0.0)
+    page = pdf.pages[0]
+    box = _box(page.obj.get("/TrimBox")) or _box(page.mediabox) or (0, 0, 0, 0)
+    return ((box[2] - box[0]) / PT_PER_MM, (box[3] - box[1]) / PT_PER_MM)
 
 
 def _run(pdf: pikepdf.Pdf, variant: str, trim_mm: tuple[float, float],

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
 from . import diagram
-from .colour import PAPER, css_function
+from .colour import PAPER
 from .errors import ContentError, LayoutError, Problem
-from .model import Content, Department, Role
+from .model import PAGES_PER_SHEET, Content, Department, Role
 from .paths import DEFAULT_PROFILE
 from .plan import Section, planned_ranges, sections
 from .templates import PRODUCT_TEMPLATE, section_template
@@ -58,37 +61,23 @@ def render_html(
     department: Department | None = None,
     logo: str | None = None,
     extra_pages: int = 0,
-    stand_ins: Callable[[tuple[Section, ...]], tuple[Section, ...]] | None = None,
 ) -> tuple[str, tuple[Section, ...]]:
-    """The HTML of ``product`` in ``variant`` and the concrete sections it is made of.
+    """The HTML of ``product`` in ``variant`` and the concrete sections it is made of
+    (a Session renders through Renderer; this is the same for one-off use).
 
     ``profile`` is the CMYK profile the screen variant converts colours through;
     ``role`` and ``department`` are what a leaflet is made for, ``logo`` the
-    department logo's source for this variant. ``stand_ins`` replaces sections that
-    another process lays out (see parts.py); the sections returned are the real ones.
+    department logo's source for this variant.
     """
-    secs = sections(content, product, role, extra_pages)
-    context = {
-        "content": content,
-        "publication": content.publication,
-        "product": product,
-        "variant": variant,
-        "sections": stand_ins(secs) if stand_ins else secs,
-        "ranges": planned_ranges(secs),
-        "wheel": diagram.wheel(content.perspectives),
-        "colour": css_function(variant, profile),
-        "paper": PAPER,
-        "build_date": build_date or f"{content.publication.date}T00:00:00Z",
-        "subject": role,
-        "department": department,
-        "logo": logo,
-        "leaflet": content.leaflet,
-    }
-    try:
-        html = env.get_template(PRODUCT_TEMPLATE).render(context)
-    except jinja2.TemplateError as exc:
-        raise LayoutError("a layout template failed:", [_template_problem(exc)]) from exc
-    return html, secs
+    from .variants import Press
+    from .variants import variant as find_variant
+
+    press = Press(content.print_settings, profile, content.print_settings.marks)
+    renderer = Renderer(env, content, product, role=role, context=context(
+        content, product, variant=variant, colour=find_variant(variant).colour(press),
+        build_date=build_date or f"{content.publication.date}T00:00:00Z", role=role,
+        department=department, logo=logo))
+    return renderer.render(extra_pages)
 
 
 def _template_problem(exc: jinja2.TemplateError) -> Problem:
@@ -100,3 +89,114 @@ def _template_problem(exc: jinja2.TemplateError) -> Problem:
         if frame.filename.endswith((".j2", ".html", ".svg")):
             return Problem(message, Path(frame.filename), frame.lineno)
     return Problem(message)
+
+
+# --- the document cut into sections ------------------------------------------------
+
+#: The template a stand-in section is rendered with: a section laid out elsewhere,
+#: only its empty pages (folder_builder/internal/sections/stand-in.html.j2).
+STAND_IN = "stand-in"
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """A rendered product cut at its section wrappers: the document is
+    ``head + "".join(fragments) + tail``, fragment i being section i's."""
+
+    secs: tuple[Section, ...]
+    head: str
+    fragments: tuple[str, ...]
+    tail: str
+    #: the pages given to the section planned with "pad: true"
+    extra_pages: int = 0
+
+    @property
+    def html(self) -> str:
+        return self.head + "".join(self.fragments) + self.tail
+
+    def with_stand_ins(self, stand_ins: Pieces, real: set[str] | frozenset[str]) -> str:
+        """The document with the sections in ``real`` as they are and every other one
+        taken from ``stand_ins`` (the same product rendered with stand-ins)."""
+        return self.head + "".join(
+            fragment if sec.id in real else stand_ins.fragments[index]
+            for index, (sec, fragment) in enumerate(zip(self.secs, self.fragments,
+                                                        strict=True))) + self.tail
+
+
+def cut(html: str, secs: tuple[Section, ...], extra_pages: int = 0) -> Pieces | None:
+    """``html`` cut at the element that carries each section's anchor, or None when the
+    layouts do not wrap every section in an element with its anchor as id."""
+    starts, position = [], 0
+    for sec in secs:
+        found = html.find(f'id="{sec.anchor}"', position)
+        opening = html.rfind("<", position, found) if found >= 0 else -1
+        if opening < 0:
+            return None
+        starts.append(opening)
+        position = found
+    end = html.rfind("</body>")
+    if not starts or end < starts[-1]:
+        return None
+    bounds = [*starts, end]
+    return Pieces(secs, html[:starts[0]],
+                  tuple(html[a:b] for a, b in itertools.pairwise(bounds)),
+                  html[end:], extra_pages)
+
+
+class Renderer:
+    """Renders one product (a job: product, variant, role, department) to pieces, and
+    its stand-ins; everything that is the same between renders is kept."""
+
+    def __init__(self, env: jinja2.Environment, content: Content, product: str, *,
+                 context: Mapping[str, Any], role: Role | None = None) -> None:
+        self.env, self.content, self.product, self.role = env, content, product, role
+        self.context = dict(context)
+
+    def render(self, extra_pages: int = 0) -> tuple[str, tuple[Section, ...]]:
+        """The whole document and its sections, with ``extra_pages`` for a pad section."""
+        secs = sections(self.content, self.product, self.role, extra_pages)
+        return self._html(secs, secs), secs
+
+    def versions(self) -> dict[int, tuple[str, tuple[Section, ...]]]:
+        """Every version the layout may need: without extra pages, and, when the plan
+        pads a section up to whole sheets, with each number of extra pages it may
+        take (rendering is cheap next to a second layout's wait for it)."""
+        plain = self.render()
+        if not any(sec.spec.pad for sec in plain[1]):
+            return {0: plain}
+        return {0: plain, **{extra: self.render(extra) for extra in range(1, PAGES_PER_SHEET)}}
+
+    def stand_ins(self, secs: tuple[Section, ...], pages: Mapping[str, int]) -> Pieces | None:
+        """The product with every section a stand-in of ``pages[id]`` pages (default:
+        as many as ``secs`` gives it), cut into pieces."""
+        standing = tuple(replace(sec, layout=STAND_IN, pages=pages.get(sec.id, sec.pages))
+                         for sec in secs)
+        return cut(self._html(standing, secs), standing)
+
+    def _html(self, shown: tuple[Section, ...], secs: tuple[Section, ...]) -> str:
+        context = {**self.context, "sections": shown, "ranges": planned_ranges(secs)}
+        try:
+            return self.env.get_template(PRODUCT_TEMPLATE).render(context)
+        except jinja2.TemplateError as exc:
+            raise LayoutError("a layout template failed:", [_template_problem(exc)]) from exc
+
+
+def context(content: Content, product: str, *, variant: str, colour: Callable[[Any], str],
+            build_date: str, role: Role | None, department: Department | None,
+            logo: str | None) -> dict[str, Any]:
+    """The template context of a product, but for its sections (documented in
+    layouts/README.md)."""
+    return {
+        "content": content,
+        "publication": content.publication,
+        "product": product,
+        "variant": variant,
+        "wheel": diagram.wheel(content.perspectives),
+        "colour": colour,
+        "paper": PAPER,
+        "build_date": build_date,
+        "subject": role,
+        "department": department,
+        "logo": logo,
+        "leaflet": content.leaflet,
+    }

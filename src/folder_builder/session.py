@@ -1,38 +1,58 @@
-"""A warm build session: load once, build many times, re-read only what changed.
+"""A warm build session: the pipeline, and what it keeps between builds.
 
 A web proof, an editor or a batch worker builds the same content again and
 again with small edits in between. A ``Session`` keeps what does not change
 from one build to the next: the loaded content, the template environment, the
-font configuration and parsed stylesheets. ``refresh()`` looks at the files on
-disk and re-reads only when one changed; ``build()`` returns the PDF in memory
-with the pages that differ from the previous build of the same product.
+font configuration, the parsed stylesheets and the laid-out pages of every
+product it built. ``refresh()`` re-reads the files that changed on disk;
+``build()`` lays out again only the sections whose HTML changed, and returns
+the PDF in memory with the pages that differ from the previous build.
 
     session = Session(content=Path("content"))
     result = session.build("folder", variant="print")
     result.pdf, result.pages, result.changed_pages
 
-A session is used from one thread at a time.
+``Session.build`` is the whole pipeline, one line per step. A session is used
+from one thread at a time.
 """
 
 from __future__ import annotations
 
+import datetime
+import functools
 import hashlib
+import logging
+import os
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import InputError
-from .paths import BUNDLED_CONTENT, BUNDLED_FONTS
+from .errors import ContentError, InputError, PreflightError, Problem
+from .model import PAGES_PER_SHEET
+from .paths import BUNDLED_CONTENT, BUNDLED_FONTS, DEFAULT_PROFILE
+from .steps import step
+from .variants import Press, Variant, variant
 
 if TYPE_CHECKING:
-    from .build import Builder
-    from .model import Content, Department, Role
-    from .preflight import Report
+    import jinja2
+    from weasyprint.document import Document
 
-PRODUCTS = ("folder", "leaflet")
-VARIANT_NAMES = ("print", "screen")
+    from .model import Content, Department, Role
+    from .parts import LaidPart, Part
+    from .plan import Section
+    from .preflight import Report
+    from .render import Pieces, Renderer
+
+log = logging.getLogger("folder_builder")
+
+#: How many laid-out products a session keeps to reuse pages of.
+KEPT_PRODUCTS = 32
+#: Files whose every effect on a PDF shows in the rendered HTML: an edit to one of
+#: them is found by comparing each section's HTML with the last build's.
+TEXT_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True)
@@ -68,6 +88,52 @@ class DepartmentFile:
     path: Path
 
 
+@dataclass(frozen=True)
+class Job:
+    """What one build makes."""
+
+    product: str
+    variant: Variant
+    role: Role | None = None
+    department: Department | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str | None, str | None]:
+        return (self.product, self.variant.name, self.role.id if self.role else None,
+                self.department.id if self.department else None)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A product rendered to HTML: each version the layout may need (by the extra
+    pages a "pad" section takes: 0, and 1-3 when the plan pads), and the renderer
+    that makes its stand-ins."""
+
+    renderer: Renderer
+    versions: dict[int, tuple[str, tuple[Section, ...]]]
+
+
+@dataclass(frozen=True)
+class Laid:
+    """A laid-out product before finishing: what a later build reuses pages of."""
+
+    #: the PDF as WeasyPrint wrote it (uncompressed), pages put together
+    pdf: bytes
+    #: the page of every anchor
+    anchors: dict[str, int]
+    pages: int
+    html: str
+    secs: tuple[Section, ...]
+    #: the HTML cut into sections (None: the layouts cannot be cut)
+    pieces: Pieces | None
+    #: (level, label, page) of every bookmark
+    bookmarks: tuple[tuple[int, str, int], ...]
+    #: what each page shows (see page_digests)
+    digests: tuple[bytes, ...]
+    #: the trimmed page size in mm, as the layouts' @page rule gives it
+    trim_mm: tuple[float, float]
+
+
 class Session:
     """Everything a build needs, loaded once and kept warm between builds."""
 
@@ -76,24 +142,41 @@ class Session:
                  jobs: int | None = None) -> None:
         """Load and validate the content and layouts; raise a FolderBuilderError
         (ContentError with every problem) when they are wrong. ``icc`` and ``marks``
-        override print.yaml; ``jobs`` is how many processes a print folder may be
-        laid out in (None: one per core; 1 keeps everything in this process)."""
-        from .build import BuildOptions
+        override print.yaml; ``jobs`` is how many processes a print folder laid out
+        cold may use (None: one per core; 1 keeps everything in this process)."""
+        from .templates import layout_dirs
 
-        self._options = BuildOptions(content=Path(content), layouts=layouts, icc=icc,
-                                     marks=marks, jobs=jobs)
-        self._builder = self._new_builder()
+        self._root, self._icc, self._marks, self.jobs = Path(content), icc, marks, jobs
+        self._dirs = layout_dirs(layouts)
+        self._content, self._env, self._font_folders = prepare(self._root, self._dirs)
+        self._press = _press(self._content, icc, marks)
         self._files = _snapshot(self._watched())
-        #: (product, variant, role id, department id) -> page digests of the last build
-        self._last_pages: dict[tuple[str, str, str | None, str | None], list[bytes]] = {}
+        self._new_engine()
+        #: the last build of every product: what later builds reuse pages of
+        self._laid: OrderedDict[tuple, Laid] = OrderedDict()
+        #: the finished PDF of the last build of every product, by the Laid it came from
+        self._finished: dict[tuple, tuple[Laid, bytes, Report]] = {}
+        #: page digests of the last build of every product, for changed_pages
+        self._last_pages: dict[tuple, tuple[bytes, ...]] = {}
         self._departments: dict[Path, tuple[tuple[int, int], Department]] = {}
+        self._logos: dict[tuple[Path, str, tuple[int, int]], str] = {}
 
-    # -- what the session holds ---------------------------------------------
+    def _new_engine(self) -> None:
+        """A new font configuration and stylesheet cache (fonts load once for each)."""
+        from .layout import font_configuration
+
+        self._font_config = font_configuration()
+        self._css_cache: dict = {}
+        # Fonts load once per FontConfiguration, so the files the first PDF's fetcher
+        # served are the project fonts every later PDF may embed.
+        self._served_fonts: dict[str, str] = {}
+
+    # -- what the session holds ---------------------------------------------------
 
     @property
     def content(self) -> Content:
         """The loaded, validated, frozen content."""
-        return self._builder.content
+        return self._content
 
     def departments(self) -> list[DepartmentFile]:
         """The department files of the content, in name order, with the name written
@@ -101,7 +184,7 @@ class Session:
         from .content import department_files
 
         out = []
-        for path in department_files(self.content):
+        for path in department_files(self._content):
             try:
                 name = self.department(path).name
             except InputError:
@@ -112,22 +195,32 @@ class Session:
     def department(self, wanted: str | Path) -> Department:
         """A department by id, name or file, loaded and checked (kept until its file
         changes)."""
-        from .content import find_department
+        from .content import find_department, load_department
+        from .glyphs import check_glyphs
 
-        path = wanted if isinstance(wanted, Path) else find_department(self.content, wanted)
+        path = wanted if isinstance(wanted, Path) else find_department(self._content, wanted)
         signature = _signature(path)
         kept = self._departments.get(path)
         if kept is not None and kept[0] == signature:
             return kept[1]
-        department = self._builder.department(path)
+        department = load_department(path, self._content)
+        check_glyphs(self._content, self._font_folders, department)
         self._departments[path] = (signature, department)
         return department
 
     def role(self, wanted: str) -> Role:
-        """A role a leaflet can be made for, by id or display name."""
-        return self._builder.leaflet_role(wanted)
+        """A role a leaflet can be made for, by id or display name: not the shared
+        one, which every leaflet has."""
+        from .content import find_role
 
-    # -- refresh ---------------------------------------------------------------
+        role = find_role(self._content, wanted)
+        if role.shared:
+            others = ", ".join(r.id for r in self._content.roles if not r.shared)
+            raise InputError(f"'{role.id}' is shared by every role and is in every leaflet; "
+                             f"make a leaflet for one of: {others}")
+        return role
+
+    # -- refresh -------------------------------------------------------------------
 
     def refresh(self) -> frozenset[Path]:
         """Re-read the files that changed on disk since the session last looked
@@ -138,71 +231,439 @@ class Session:
         refresh, after a fix, picks the files up again."""
         now = _snapshot(self._watched(), self._files)
         changed = frozenset(path for path in now.keys() | self._files.keys()
-                            if now.get(path, (None, None))[1]
-                            != self._files.get(path, (None, None))[1])
+                            if now.get(path, (None, b""))[1]
+                            != self._files.get(path, (None, b""))[1])
         if not changed:
             self._files = now  # touched but unchanged files: remember their new times
             return changed
-        builder = self._new_builder()  # raises, leaving the session as it was
-        self._builder, self._files = builder, now
+        layouts = [d.resolve() for d in self._dirs]
+        new_layouts = any(path.is_relative_to(d) for path in changed for d in layouts)
+        new_fonts = any(path.is_relative_to(BUNDLED_FONTS.resolve()) for path in changed)
+        if new_layouts or new_fonts:
+            from .glyphs import coverage
+
+            coverage.cache_clear()
+        # Loading raises on invalid files, before anything of the session is replaced.
+        content, env, font_folders = prepare(self._root, self._dirs,
+                                             None if new_layouts else self._env)
+        press = _press(content, self._icc, self._marks)
+        self._content, self._env, self._font_folders, self._files = (
+            content, env, font_folders, now)
+        if new_layouts or new_fonts:
+            self._new_engine()
+        # What the HTML does not show (a layout, a font, a logo, the print settings)
+        # may change any page: nothing laid out before is reused.
+        if press != self._press or any(path.suffix.lower() not in TEXT_SUFFIXES
+                                       for path in changed):
+            self._laid.clear()
+            self._finished.clear()
+            self._logos.clear()
+        self._press = press
         self._departments = {path: kept for path, kept in self._departments.items()
-                             if path not in changed}
+                             if path.resolve() not in changed}
         return changed
-
-    def _new_builder(self) -> Builder:
-        from .build import Builder
-
-        return Builder(self._options)
 
     def _watched(self) -> list[Path]:
         """The folders whose files make the PDFs: the content, the layouts, the fonts."""
-        return [self._options.content, *self._layout_dirs(), BUNDLED_FONTS]
+        return [self._root, *self._dirs, BUNDLED_FONTS]
 
-    def _layout_dirs(self) -> tuple[Path, ...]:
-        from .templates import layout_dirs
-
-        return layout_dirs(self._options.layouts)
-
-    # -- build -----------------------------------------------------------------
+    # -- the pipeline -------------------------------------------------------------------
 
     def build(self, product: str = "folder", variant: str = "print", *,
               role: str | None = None, department: str | Path | None = None,
               strict: bool = True, deliver: bool = False) -> Result:
-        """Build one PDF of ``product`` ("folder" or "leaflet", for ``role`` and
+        """Build one PDF of ``product`` ("folder", or "leaflet" for ``role`` and
         optionally ``department``) in ``variant`` ("print" or "screen").
 
-        Raises a FolderBuilderError when the content does not fit the plan, the
-        layout fails, or (with ``strict``, the default) the preflight fails; with
-        ``strict=False`` a failed preflight is in ``result.report``. ``deliver=True``
-        gives the bytes a cold command-line build gives."""
-        if product not in PRODUCTS:
-            raise InputError(f"unknown product '{product}'; choose from {', '.join(PRODUCTS)}")
-        if variant not in VARIANT_NAMES:
-            raise InputError(f"unknown variant '{variant}'; choose from "
-                             f"{', '.join(VARIANT_NAMES)}")
-        chosen_role = self.role(role) if role is not None else None
-        if product == "leaflet" and chosen_role is None:
+        Raises a FolderBuilderError when the content does not fit the plan, the layout
+        fails, or (with ``strict``, the default) the preflight fails; with
+        ``strict=False`` a failed preflight is in ``result.report``. The default may
+        reuse the pages of sections that did not change since an earlier build (a
+        proof: the same pages as a cold build); ``deliver=True`` lays the product out
+        from scratch, giving the bytes a cold command-line build gives."""
+        from .checks import check_fit
+
+        job = self._job(product, variant, role, department)
+        with step("render"):
+            rendered = self._render(job)
+        with step("layout"):
+            laid = self._lay_out(job, rendered, deliver)
+        with step("fit"):
+            landed = check_fit(laid.anchors, laid.pages, laid.secs)
+        with step("finish"):
+            pdf = self._finish(job, laid)
+        with step("preflight"):
+            report = self._preflight(job, laid, pdf)
+        if strict and not report.passed:
+            raise PreflightError(
+                f"the {job.variant.name} PDF fails its preflight; it was not written:",
+                [Problem(f"{r.name}: {r.detail}") for r in report.failures])
+        self._finished[job.key] = (laid, pdf, report)
+        return Result(pdf=pdf, pages=laid.pages, changed_pages=self._changed(job, laid),
+                      landings={key: (land.first, land.last) for key, land in landed.items()},
+                      report=report, variant=job.variant.name, product=product,
+                      role=job.key[2], department=job.key[3], html=laid.html)
+
+    def _job(self, product: str, variant_name: str, role: str | None,
+             department: str | Path | None) -> Job:
+        """What to make, every name checked."""
+        if product not in self._content.plans:
+            planned = ", ".join(self._content.plans)
+            raise InputError(f"unknown product '{product}': plan.yaml plans {planned}")
+        chosen = variant(variant_name)
+        subject = self.role(role) if role is not None else None
+        if product == "leaflet" and subject is None:
             raise InputError("a leaflet is made for one role: name it with role=")
-        chosen_department = self.department(department) if department is not None else None
-        made = self._builder.produce(variant, product=product, role=chosen_role,
-                                     department=chosen_department, strict=strict)
-        key = (product, variant, chosen_role.id if chosen_role else None,
-               chosen_department.id if chosen_department else None)
-        digests = page_digests(made.laid)
-        before = self._last_pages.get(key)
-        self._last_pages[key] = digests
-        changed = frozenset(
-            number for number, digest in enumerate(digests, 1)
-            if before is None or number > len(before) or before[number - 1] != digest)
-        return Result(pdf=made.pdf, pages=made.pages, changed_pages=changed,
-                      landings=made.landings, report=made.report, variant=made.variant,
-                      product=product, role=key[2], department=key[3], html=made.html)
+        unit = self.department(department) if department is not None else None
+        return Job(product, chosen, subject, unit)
+
+    # -- render ---------------------------------------------------------------------------
+
+    def _render(self, job: Job) -> Rendered:
+        """The product's HTML, every version the layout may need."""
+        from .render import Renderer, context
+
+        logo = self._logo(job) if job.department and job.department.logo else None
+        renderer = Renderer(self._env, self._content, job.product, role=job.role,
+                            context=context(self._content, job.product,
+                                            variant=job.variant.name,
+                                            colour=job.variant.colour(self._press),
+                                            build_date=_build_date(self._content),
+                                            role=job.role, department=job.department,
+                                            logo=logo))
+        return Rendered(renderer, renderer.versions())
+
+    def _logo(self, job: Job) -> str:
+        """The department logo's src for the variant (a CMYK conversion, kept)."""
+        path = job.department.logo
+        key = (path, job.variant.name, _signature(path))
+        if key not in self._logos:
+            self._logos[key] = job.variant.logo(path, self._press.profile)
+        return self._logos[key]
+
+    # -- lay out ----------------------------------------------------------------------
+
+    def _lay_out(self, job: Job, rendered: Rendered, deliver: bool) -> Laid:
+        """Lay the product out: only the sections that changed since an earlier build
+        when the others would land where they did (a proof), else from scratch."""
+        laid = None if deliver else self._reuse(job, rendered)
+        if laid is None:
+            laid = self._lay_out_cold(job, rendered)
+        self._laid.pop(job.key, None)
+        self._laid[job.key] = laid
+        while len(self._laid) > KEPT_PRODUCTS:
+            self._laid.popitem(last=False)
+        return laid
+
+    def _lay_out_cold(self, job: Job, rendered: Rendered) -> Laid:
+        """From scratch, as a command-line build: the print PDF of a plan that cannot
+        grow in parts side by side (parts.py), anything else whole; a section planned
+        with "pad: true" then takes the pages that complete the last sheet."""
+        from .parts import PARTS, split
+        from .render import cut
+
+        html, secs = rendered.versions[0]
+        pieces = cut(html, secs)
+        parts = split(pieces, PARTS) if pieces and job.variant.pieces else None
+        laid = self._lay_out_parts(job, rendered, pieces, parts) if parts else None
+        if laid is None:
+            laid = self._lay_out_whole(job, html, secs, pieces)
+        short = -laid.pages % PAGES_PER_SHEET
+        if short and short in rendered.versions:
+            html, secs = rendered.versions[short]
+            laid = self._lay_out_whole(job, html, secs, cut(html, secs, short))
+        return laid
+
+    def _lay_out_whole(self, job: Job, html: str, secs: tuple[Section, ...],
+                       pieces: Pieces | None) -> Laid:
+        from .checks import anchor_pages
+
+        document = self._weasyprint(html, job)
+        pdf = self._export(document, job, html)
+        return Laid(pdf, anchor_pages(document), len(document.pages), html, secs, pieces,
+                    _bookmarks(document), tuple(page_digests(pdf)), _trim_mm(pdf))
+
+    def _lay_out_parts(self, job: Job, rendered: Rendered, pieces: Pieces,
+                       parts: list[Part]) -> Laid | None:
+        """Lay the parts out side by side and put them together; None if they disagree
+        about where a section lands (the caller then lays the product out whole)."""
+        from .parts import disagreement, merge, run_side_by_side
+
+        stand_ins = rendered.renderer.stand_ins(pieces.secs, {})
+        if stand_ins is None:
+            return None
+        html = pieces.html
+        with step("parts"):
+            laid = run_side_by_side(self.jobs, [
+                functools.partial(self._lay_out_part, pieces.with_stand_ins(stand_ins,
+                                                                            part.sections),
+                                  job, html)
+                for part in parts])
+        problem = disagreement(pieces.secs, parts, laid)
+        if problem:
+            log.info("parts     disagree (%s); laying the product out whole", problem)
+            return None
+        # Agreeing, every part has every section where the whole document would.
+        with step("merge"):
+            pdf = merge(parts, laid)
+        return Laid(pdf, laid[0].anchors, laid[0].pages, html, pieces.secs, pieces,
+                    laid[0].bookmarks, tuple(page_digests(pdf)), _trim_mm(pdf))
+
+    def _lay_out_part(self, html: str, job: Job, identity_source: str) -> LaidPart:
+        """Lay out and export one part (in a forked process, side by side)."""
+        from .checks import anchor_pages
+        from .parts import LaidPart
+
+        document = self._weasyprint(html, job)
+        return LaidPart(self._export(document, job, identity_source), anchor_pages(document),
+                        len(document.pages), _bookmarks(document))
+
+    def _reuse(self, job: Job, rendered: Rendered) -> Laid | None:
+        """The product with only its changed sections laid out again, the pages of the
+        others taken from the closest earlier build; None when there is none, or when
+        the changed sections would move where sections land (then only a whole layout
+        knows)."""
+        from .checks import anchor_pages
+        from .parts import replace_pages
+
+        found = self._closest(job, rendered)
+        if found is None:
+            return None
+        before, pieces, changed = found
+        if not changed:
+            return before
+        if not job.variant.pieces:
+            return None
+        ranges = section_pages(before)
+        counts = {sec.id: before.anchors[sec.end_anchor] - before.anchors[sec.anchor] + 1
+                  for sec in before.secs}
+        stand_ins = rendered.renderer.stand_ins(pieces.secs, counts)
+        if stand_ins is None:
+            return None
+        document = self._weasyprint(pieces.with_stand_ins(stand_ins, changed), job)
+        anchors = anchor_pages(document)
+        moved = [sec.id for sec in pieces.secs for anchor in (sec.anchor, sec.end_anchor)
+                 if anchors.get(anchor) != before.anchors.get(anchor)]
+        if moved or len(document.pages) != before.pages or \
+                _bookmarks(document) != before.bookmarks:
+            log.info("reuse     '%s' would move; laying the product out from scratch",
+                     (moved or ["the page count"])[0])
+            return None
+        pages = sorted(page for sec_id in changed for page in ranges[sec_id])
+        log.info("reuse     laid out again: %s (pages %s); the rest as before",
+                 ", ".join(sorted(changed)), _page_list(pages))
+        html = pieces.html
+        with step("export", f"pages {_page_list(pages)}"):
+            fresh = self._export(document.copy([document.pages[p - 1] for p in pages]), job,
+                                 html)
+        with step("merge"):
+            pdf = replace_pages(before.pdf, fresh, pages)
+        digests = list(before.digests)
+        for page, digest in zip(pages, page_digests(fresh), strict=True):
+            digests[page - 1] = digest
+        return Laid(pdf, anchors, before.pages, html, pieces.secs, pieces, before.bookmarks,
+                    tuple(digests), before.trim_mm)
+
+    def _closest(self, job: Job, rendered: Rendered
+                 ) -> tuple[Laid, Pieces, frozenset[str]] | None:
+        """The earlier build of this product and variant that shares the most sections
+        with this one (the same product first), this rendering cut as that build was,
+        and the sections that differ."""
+        from .render import cut
+
+        best = None
+        candidates = sorted(
+            (laid for key, laid in reversed(self._laid.items()) if key[:2] == job.key[:2]),
+            key=lambda laid: laid is not self._laid.get(job.key))
+        for before in candidates:
+            if before.pieces is None or before.pieces.extra_pages not in rendered.versions:
+                continue
+            html, secs = rendered.versions[before.pieces.extra_pages]
+            if [s.id for s in secs] != [s.id for s in before.secs]:
+                continue
+            pieces = cut(html, secs, before.pieces.extra_pages)
+            if pieces is None or (pieces.head, pieces.tail) != (before.pieces.head,
+                                                                 before.pieces.tail):
+                continue
+            changed = frozenset(sec.id for sec, new, old in zip(
+                secs, pieces.fragments, before.pieces.fragments, strict=True) if new != old)
+            if best is None or len(changed) < len(best[2]):
+                best = (before, pieces, changed)
+            if not changed:
+                break
+        if best is not None and len(best[2]) == len(best[1].secs):
+            return None  # nothing in common
+        return best
+
+    def _weasyprint(self, html: str, job: Job) -> Document:
+        """WeasyPrint's layout of ``html``, strictly (layout.py)."""
+        from .layout import lay_out
+        from .templates import stylesheets
+
+        with step("weasy"):
+            document, fetcher = lay_out(
+                html, base_url=self._content.root, stylesheets=stylesheets(self._dirs),
+                roots=(self._content.root, *self._dirs, BUNDLED_FONTS),
+                media_type=job.variant.media_type,
+                extra_css=job.variant.extra_css(self._press),
+                font_config=self._font_config, css_cache=self._css_cache)
+        self._served_fonts.update(fetcher.served)
+        return document
+
+    def _export(self, document: Document, job: Job, identity_source: str) -> bytes:
+        """The PDF of a laid-out document, once its fonts are known to be the project's.
+        Uncompressed: finishing deflates every stream once, in qpdf, faster than
+        WeasyPrint's level-9 deflate in Python."""
+        from .checks import check_fonts
+        from .layout import export_pdf
+
+        identity = _identity(identity_source, job.variant, self._press)
+        pdf = export_pdf(document, pdf_variant=job.variant.pdf_variant,
+                         output_intent=job.variant.output_intent, uncompressed_pdf=True,
+                         pdf_identifier=identity[:32].encode())
+        check_fonts(document, self._served_fonts)
+        return pdf
+
+    # -- finish and preflight ---------------------------------------------------------
+
+    def _finish(self, job: Job, laid: Laid) -> bytes:
+        """The variant's finishing (finish.py); the same laid-out pages finish the same."""
+        kept = self._finished.get(job.key)
+        if kept is not None and kept[0] is laid:
+            return kept[1]
+        titles = {anchor: sec.title or self._content.publication.title
+                  for sec in laid.secs for anchor in (sec.anchor, sec.end_anchor)}
+        return job.variant.finish(laid.pdf, self._press,
+                                  _identity(laid.html, job.variant, self._press), titles)
+
+    def _preflight(self, job: Job, laid: Laid, pdf: bytes) -> Report:
+        kept = self._finished.get(job.key)
+        if kept is not None and kept[0] is laid:
+            return kept[2]
+        return job.variant.preflight(pdf, self._press, laid.trim_mm)
+
+    def _changed(self, job: Job, laid: Laid) -> frozenset[int]:
+        before = self._last_pages.get(job.key)
+        self._last_pages[job.key] = laid.digests
+        return frozenset(number for number, digest in enumerate(laid.digests, 1)
+                         if before is None or number > len(before)
+                         or before[number - 1] != digest)
+
+    # -- for the command line ------------------------------------------------------------
+
+    def standalone_html(self, result: Result) -> str:
+        """``result``'s HTML with its stylesheets linked by absolute URL, so that plain
+        WeasyPrint lays out the same document (--keep-html)."""
+        from .templates import stylesheets
+
+        links = "".join(f'<link rel="stylesheet" href="{path.resolve().as_uri()}">\n'
+                        for path in stylesheets(self._dirs))
+        extra = variant(result.variant).extra_css(self._press)
+        if extra:
+            links += f"<style>{extra}</style>\n"
+        return result.html.replace("</head>", links + "</head>", 1)
+
+
+# --- loading ------------------------------------------------------------------------------
+
+
+def prepare(root: Path, dirs: tuple[Path, ...], env: jinja2.Environment | None = None
+            ) -> tuple[Content, jinja2.Environment, tuple[Path, ...]]:
+    """What every command starts with: load the content, check that the layouts
+    compile and that the fonts have every character of the content. Returns the
+    content, the template environment and the font folders."""
+    from .content import load_content
+    from .glyphs import check_glyphs
+    from .render import validate_layouts
+    from .templates import environment
+
+    with step("load"):
+        content = load_content(root)
+    env = env or environment(dirs)
+    with step("validate"):
+        validate_layouts(content, env)
+    font_folders = (BUNDLED_FONTS, *dirs[:-1])  # and the user's layouts, if any
+    with step("glyphs"):
+        check_glyphs(content, font_folders)
+    return content, env, font_folders
+
+
+def _press(content: Content, icc: Path | None, marks: bool | None) -> Press:
+    """The print settings: print.yaml, with --icc and --no-marks over it."""
+    from .content import icc_problem
+
+    settings = content.print_settings
+    if icc is not None:
+        problem = icc_problem(icc.resolve())
+        if problem:
+            raise InputError(f"--icc {icc}: {problem}")
+    profile = icc.resolve() if icc is not None else settings.profile or DEFAULT_PROFILE
+    return Press(settings, profile, settings.marks if marks is None else marks,
+                 icc_given=icc is not None)
+
+
+def _identity(html: str, chosen: Variant, press: Press) -> str:
+    """A digest of everything that decides the bytes, so that identifiers are stable."""
+    return hashlib.sha256("\0".join([html, chosen.name, str(press.settings),
+                                     press.profile.name]).encode()).hexdigest()
+
+
+def _build_date(content: Content) -> str:
+    """The date written into the PDF: SOURCE_DATE_EPOCH if set, else the content's date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            stamp = datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
+        except (ValueError, OverflowError, OSError) as exc:
+            raise InputError(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix time") from exc
+        return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{content.publication.date}T00:00:00Z"
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def section_pages(laid: Laid) -> dict[str, range]:
+    """The pages each section owns: from its first page to the page before the next
+    section's (a blank page that puts the next section on its side belongs to the one
+    before it)."""
+    starts = [laid.anchors[sec.anchor] for sec in laid.secs]
+    ends = [start - 1 for start in starts[1:]] + [laid.pages]
+    return {sec.id: range(start, end + 1)
+            for sec, start, end in zip(laid.secs, starts, ends, strict=True)}
+
+
+def _bookmarks(document: Document) -> tuple[tuple[int, str, int], ...]:
+    """Every bookmark as (level, label, page): what the outline shows."""
+    out: list[tuple[int, str, int]] = []
+
+    def walk(items: list, level: int) -> None:
+        for label, target, children, *_ in items:
+            out.append((level, label, target[0]))
+            walk(children, level + 1)
+
+    walk(document.make_bookmark_tree(), 1)
+    return tuple(out)
+
+
+def _page_list(pages: Iterable[int]) -> str:
+    return ",".join(str(p) for p in pages)
+
+
+def _trim_mm(pdf_bytes: bytes) -> tuple[float, float]:
+    """The trimmed size of the first page, in mm (TrimBox, else MediaBox)."""
+    import pikepdf
+
+    with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
+        page = pdf.pages[0].obj
+        x0, y0, x1, y1 = (float(v) for v in page.get("/TrimBox", page.MediaBox))
+    return (round(abs(x1 - x0) * 25.4 / 72, 1), round(abs(y1 - y0) * 25.4 / 72, 1))
 
 
 def page_digests(pdf_bytes: bytes) -> list[bytes]:
-    """A digest of what each page shows: its content streams, the images and forms it
-    draws (their data) and the fonts it names (without subset tags: glyph ids are kept
-    when WeasyPrint subsets, so the same text draws the same glyphs)."""
+    """A digest of what each page shows: its boxes, content streams, the images and
+    forms it draws (their data) and the fonts it names (without subset tags: WeasyPrint
+    keeps glyph ids when it subsets, so the same text draws the same glyphs)."""
     import pikepdf
 
     with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
@@ -211,10 +672,9 @@ def page_digests(pdf_bytes: bytes) -> list[bytes]:
             digest = hashlib.sha256()
             for box in ("/MediaBox", "/TrimBox", "/BleedBox"):
                 digest.update(repr(page.obj.get(box)).encode())
-            digest.update(page.obj.Contents.read_bytes() if "/Contents" in page.obj
-                          and isinstance(page.obj.Contents, pikepdf.Stream) else b"")
-            if "/Contents" in page.obj and isinstance(page.obj.Contents, pikepdf.Array):
-                for stream in page.obj.Contents:
+            contents = page.obj.get("/Contents")
+            for stream in contents if isinstance(contents, pikepdf.Array) else [contents]:
+                if isinstance(stream, pikepdf.Stream):
                     digest.update(stream.read_bytes())
             _digest_resources(page.obj.get("/Resources"), digest, set())
             out.append(digest.digest())
@@ -248,6 +708,9 @@ def _digest_resources(resources: object, digest: hashlib._Hash,
                 digest.update(repr(value).encode())
 
 
+# --- files ----------------------------------------------------------------------------------
+
+
 def _signature(path: Path) -> tuple[int, int]:
     try:
         stat = path.stat()
@@ -278,3 +741,6 @@ def _snapshot(folders: Iterable[Path], before: dict[Path, tuple[tuple[int, int],
             except OSError:
                 continue
     return out
+
+
+__all__ = ["ContentError", "DepartmentFile", "Result", "Session"]

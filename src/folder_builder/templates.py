@@ -14,10 +14,21 @@ import jinja2
 
 from .cache import template_cache
 from .errors import InputError
-from .paths import BUNDLED_LAYOUTS
+from .paths import BUNDLED_FONTS, BUNDLED_LAYOUTS
 
+#: The @font-face rules of the project's fonts, loaded before the layouts' stylesheets.
+FONTS_STYLESHEET = BUNDLED_FONTS / "fonts.css"
 PRODUCT_TEMPLATE = "product.html.j2"
 STYLESHEET = "style.css"
+#: An optional stylesheet in a --layouts folder, loaded after style.css: restyle
+#: without copying the whole stylesheet.
+EXTRA_STYLESHEET = "extra.css"
+#: The prefix that names a bundled template from a --layouts folder's template of the
+#: same name: {% extends "bundled/product.html.j2" %}.
+BUNDLED = "bundled"
+#: Templates the build itself needs (the stand-in section), searched after the layouts:
+#: not the designer's to edit.
+INTERNAL_TEMPLATES = Path(__file__).resolve().parent / "internal"
 
 
 def layout_dirs(user_layouts: Path | None) -> tuple[Path, ...]:
@@ -32,7 +43,12 @@ def layout_dirs(user_layouts: Path | None) -> tuple[Path, ...]:
 
 def environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in dirs]),
+        loader=jinja2.ChoiceLoader([
+            *(jinja2.FileSystemLoader(str(d)) for d in (*dirs, INTERNAL_TEMPLATES)),
+            # "bundled/product.html.j2": the bundled template even where a --layouts
+            # folder has one of the same name, so that it can extend it.
+            jinja2.PrefixLoader({BUNDLED: jinja2.FileSystemLoader(str(BUNDLED_LAYOUTS))}),
+        ]),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
         trim_blocks=True,
@@ -46,6 +62,16 @@ def environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
 
 def section_template(layout: str) -> str:
     return f"sections/{layout}.html.j2"
+
+
+def stylesheets(dirs: tuple[Path, ...]) -> list[Path]:
+    """Every stylesheet of a document in the order they apply: the fonts, the first
+    style.css, every extra.css (the bundled layouts' first: a --layouts folder's
+    wins), then the build's own rules for stand-in sections."""
+    extra = [folder / EXTRA_STYLESHEET for folder in reversed(dirs)
+             if (folder / EXTRA_STYLESHEET).is_file()]
+    return [FONTS_STYLESHEET, find_file(dirs, STYLESHEET), *extra,
+            INTERNAL_TEMPLATES / "stand-in.css"]
 
 
 def find_file(dirs: tuple[Path, ...], name: str) -> Path:

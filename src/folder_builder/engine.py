@@ -1,0 +1,294 @@
+"""WeasyPrint, started once per process, with every workaround of its internals.
+
+Everything folder-builder does to WeasyPrint, cffi or ctypes beyond their
+public API is here, and nowhere else. Each workaround:
+
+- is installed once per process, the first time WeasyPrint is needed;
+- is gated on the versions it was written against (``WEASYPRINT``, ``CFFI``):
+  on any other version it stays out, and the build is as WeasyPrint makes it,
+  only slower;
+- can be switched off with ``FOLDER_BUILDER_ENGINE_FIXES=off`` (to rule it out
+  when something looks wrong, or to measure what it saves).
+
+The workarounds, and what each saves (measured on the 2-core development box):
+
+``library lookups``
+    WeasyPrint asks ``ctypes.util.find_library`` for spellings of each library
+    the linker does not know; each unknown one runs ``ldconfig``, ``gcc`` and
+    ``ld`` (60 processes, 0.15-0.25 s of every start). The answers are kept in
+    the per-user cache, keyed by the linker's index; every remembered answer is
+    checked before it is used (a library found must still load, a library not
+    found must still be missing from the library folders). Upstream fix:
+    docs/upstream/0001-weasyprint-dlopen-sonames-first.patch.
+``C types without pycparser``
+    cffi parses every C type spelling it has not seen with pycparser (5 ms
+    apiece); WeasyPrint asks for a dozen in every process and for a new
+    ``hb_codepoint_t[N]`` for every font subset (0.1 s a PDF). Pointers and
+    arrays of declared types are built from cffi's own backend, the same type
+    objects. Upstream fix: docs/upstream/0002-weasyprint-unsized-array-types.patch.
+``no margin boxes on stand-in pages``
+    The pages of a stand-in section (a section laid out elsewhere, whose pages
+    are never shown) get no margin boxes: WeasyPrint makes and lays out all
+    sixteen on every page, most of what an empty page costs. Without this
+    workaround the stand-in pages still have none to show (stand-in.css); they
+    only cost more.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import sysconfig
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from .errors import FolderBuilderError
+
+if TYPE_CHECKING:
+    from weasyprint.text.fonts import FontConfiguration
+
+#: The WeasyPrint and cffi versions the workarounds were written against
+#: (pyproject.toml pins WeasyPrint to the same major version).
+WEASYPRINT = ("70.",)
+CFFI = ("1.15.", "1.16.", "1.17.", "2.0.", "2.1.")
+#: The named page of stand-in pages (internal/stand-in.css).
+STAND_IN_PAGE = "folder-builder-stand-in"
+#: The workarounds installed in this process, by name.
+INSTALLED: list[str] = []
+
+MISSING_LIBRARY = (
+    "WeasyPrint cannot load a system library it needs ({error}).\n"
+    "On Debian or Ubuntu: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 "
+    "libharfbuzz-subset0 (or run ./setup.sh, which says what is missing)."
+)
+
+_STARTED = False
+
+
+def enabled() -> bool:
+    """Whether the workarounds may be installed (FOLDER_BUILDER_ENGINE_FIXES=off)."""
+    return os.environ.get("FOLDER_BUILDER_ENGINE_FIXES", "").lower() not in ("off", "0", "no")
+
+
+def _version(distribution: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return ""
+
+
+def weasyprint() -> ModuleType:
+    """WeasyPrint, imported with the workarounds in place (once per process); a
+    missing system library becomes a clear message. Every use of WeasyPrint starts
+    here."""
+    global _STARTED
+    fixes = enabled() and _version("weasyprint").startswith(WEASYPRINT)
+    try:
+        with remembered_library_lookups() if fixes else _nothing():
+            import weasyprint as wp
+            from weasyprint.text.ffi import ffi
+    except OSError as exc:
+        raise FolderBuilderError(MISSING_LIBRARY.format(error=exc)) from exc
+    if not _STARTED:
+        _STARTED = True
+        if fixes:
+            INSTALLED.append("library lookups remembered")
+            if _version("cffi").startswith(CFFI) and _known_types_without_parsing(ffi):
+                INSTALLED.append("C types without pycparser")
+            if _no_margin_boxes_on_stand_ins():
+                INSTALLED.append("no margin boxes on stand-in pages")
+    return wp
+
+
+def font_configuration() -> FontConfiguration:
+    """A new WeasyPrint font configuration: the fonts a session loads once."""
+    weasyprint()
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+# --- library lookups -----------------------------------------------------------------------
+
+_LIBRARY_INDEX = Path("/etc/ld.so.cache")
+
+
+def _library_folders() -> list[Path]:
+    """Where a library "not found" before could have appeared since."""
+    multiarch = sysconfig.get_config_var("MULTIARCH") or ""
+    folders = [p for p in os.environ.get("LD_LIBRARY_PATH", "").split(":") if p]
+    folders += ["/lib", "/usr/lib", "/usr/local/lib", "/lib64", "/usr/lib64"]
+    if multiarch:
+        folders += [f"/lib/{multiarch}", f"/usr/lib/{multiarch}"]
+    return [Path(p) for p in dict.fromkeys(folders)]
+
+
+@contextmanager
+def remembered_library_lookups() -> Iterator[None]:
+    """Answer ``ctypes.util.find_library`` from the cache while WeasyPrint is imported.
+
+    WeasyPrint tries several spellings of each library it loads ("libgobject-2.0-0",
+    "gobject-2.0-0", … "libgobject-2.0.so.0"); for every spelling the linker does not
+    know, cffi asks ``find_library``, which on Linux runs ``ldconfig``, ``gcc`` and
+    ``ld`` as subprocesses. The answers depend only on the installed libraries, so
+    they are kept with the linker's own index (``/etc/ld.so.cache``, rewritten
+    whenever a library is installed) as their key. A remembered library is used only
+    if it still loads, and a remembered "not found" only if no ``lib<name>.so*`` has
+    appeared in the library folders since. Where there is no such index (not
+    Linux), lookups are left alone.
+    """
+    import ctypes
+    import ctypes.util
+
+    from .cache import _signature, _write_json, cache_dir
+
+    folder = cache_dir()
+    if folder is None or not sys.platform.startswith("linux") or \
+            not _LIBRARY_INDEX.is_file():
+        yield
+        return
+    store = folder / "libraries.json"
+    key = [*_signature(_LIBRARY_INDEX), os.environ.get("LD_LIBRARY_PATH", "")]
+    try:
+        entry = json.loads(store.read_text())
+        known: dict[str, str | None] = entry["found"] if entry["key"] == key else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        known = {}
+    original = ctypes.util.find_library
+    learnt = False
+    listings: dict[Path, list[str]] = {}
+
+    def still_missing(name: str) -> bool:
+        prefix = f"lib{name}.so"
+        for place in _library_folders():
+            if place not in listings:
+                try:
+                    listings[place] = os.listdir(place)
+                except OSError:
+                    listings[place] = []
+            if any(entry.startswith(prefix) for entry in listings[place]):
+                return False
+        return True
+
+    def find_library(name: str) -> str | None:
+        nonlocal learnt
+        if name in known:
+            found = known[name]
+            try:
+                if found is None:
+                    if still_missing(name):
+                        return None
+                else:
+                    ctypes.CDLL(found)
+                    return found
+            except OSError:
+                pass
+        known[name] = original(name)
+        learnt = True
+        return known[name]
+
+    ctypes.util.find_library = find_library
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = original
+        if learnt:
+            _write_json(store, {"key": key, "found": known})
+
+
+# --- C types without pycparser --------------------------------------------------------------
+
+_SIMPLE_TYPE = re.compile(
+    r"(?P<base>[A-Za-z_][A-Za-z0-9_]*(?: [A-Za-z_][A-Za-z0-9_]*)*)"
+    r"(?P<stars> ?\*+)?(?:\[(?P<length>[0-9]*)\])?")
+
+
+class _TypeSpellings(dict):
+    """cffi's cache of C types by their spelling, which also knows the simple
+    spellings WeasyPrint asks for ("PangoRectangle *", "FcChar8 **", "char[]",
+    "hb_codepoint_t[66]") without asking pycparser.
+
+    cffi parses every spelling it has not seen with pycparser, 5 ms apiece, because
+    it declares every known type name again before the spelling. A pointer or array
+    of a declared or primitive type is built here by cffi's own backend from the
+    declared type; cffi keeps one object per type, so it is the very object the
+    parser would give. Any other spelling goes to cffi as before.
+    """
+
+    def __init__(self, ffi, known: dict) -> None:
+        super().__init__(known)
+        self._ffi = ffi
+
+    def __missing__(self, spelling):
+        match = _SIMPLE_TYPE.fullmatch(spelling) if isinstance(spelling, str) else None
+        if match is None or not (match["stars"] or match["length"] is not None):
+            raise KeyError(spelling)
+        ffi = self._ffi
+        with ffi._lock:
+            ctype = self._declared(match["base"])
+            for _ in (match["stars"] or "").strip():
+                ctype = ffi._backend.new_pointer_type(ctype)
+            if match["length"] is not None:
+                ctype = ffi._backend.new_array_type(
+                    ffi._backend.new_pointer_type(ctype),
+                    int(match["length"]) if match["length"] else None)
+        self[spelling] = (ctype, False)
+        return self[spelling]
+
+    def _declared(self, name: str):
+        """The C type of a name the declarations give, or of a primitive type."""
+        from cffi import model
+
+        declared = self._ffi._parser._declarations.get("typedef " + name)
+        if declared is not None and not isinstance(declared[0], model.RawFunctionType):
+            return self._ffi._get_cached_btype(declared[0])
+        if name in model.PrimitiveType.ALL_PRIMITIVE_TYPES:
+            return self._ffi._get_cached_btype(model.PrimitiveType(name))
+        raise KeyError(name)
+
+
+def _known_types_without_parsing(ffi) -> bool:
+    """Install _TypeSpellings where cffi keeps what it has parsed, if cffi still keeps
+    it the way this was written against; say whether it was installed."""
+    if isinstance(getattr(ffi, "_parsed_types", None), _TypeSpellings):
+        return True
+    if (type(getattr(ffi, "_parsed_types", None)) is dict and hasattr(ffi, "_backend")
+            and hasattr(ffi, "_lock") and hasattr(getattr(ffi, "_parser", None),
+                                                  "_declarations")):
+        ffi._parsed_types = _TypeSpellings(ffi, ffi._parsed_types)
+        return True
+    return False
+
+
+# --- no margin boxes on stand-in pages ----------------------------------------------------------
+
+
+def _no_margin_boxes_on_stand_ins() -> bool:
+    """Wrap the function WeasyPrint's page layout gets margin boxes from so that pages
+    of the stand-in page type get none; say whether it was installed."""
+    import weasyprint.layout as layout
+
+    original = getattr(layout, "make_margin_boxes", None)
+    if original is None or getattr(original, "_folder_builder", False):
+        return original is not None
+
+    def make_margin_boxes(context, page, state):
+        if getattr(page.page_type, "name", None) == STAND_IN_PAGE:
+            return ()
+        return original(context, page, state)
+
+    make_margin_boxes._folder_builder = True  # type: ignore[attr-defined]
+    layout.make_margin_boxes = make_margin_boxes
+    return True

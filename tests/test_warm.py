@@ -1,0 +1,184 @@
+"""A warm session gives the pages a cold build gives, after any sequence of edits.
+
+The session lays out only the sections whose HTML changed and takes the other
+pages from earlier builds. Here a random sequence of edits (statement texts,
+a perspective colour, department notes and questions, a layout file, a
+shortened foreword that moves where sections land, a long note that makes the
+leaflet grow) is applied to a content copy; after each one the warm session's
+proofs are compared with a build from scratch of the same content: the same
+text on every page, and the same pixels.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+
+from conftest import CONTENT, LAYOUTS, copy_content, normalise
+from folder_builder import Session
+from folder_builder.errors import FitError
+
+DEPARTMENT = "eksempel-dagtilbud-nord"
+WORDS = ("sammen", "hver dag", "med omtanke", "på tværs", "for børnene", "i fællesskab",
+         "tydeligt", "ansvarligt")
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    """The text of every page as a reader shows it (pdfium)."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        texts = []
+        for index in range(len(document)):
+            textpage = document[index].get_textpage()
+            texts.append(normalise(textpage.get_text_range()))
+            textpage.close()
+        return texts
+    finally:
+        document.close()
+
+
+def renders(pdf: bytes) -> list[bytes]:
+    document = pdfium.PdfDocument(pdf)
+    try:
+        return [document[i].render(scale=1).to_pil().convert("RGB").tobytes()
+                for i in range(len(document))]
+    finally:
+        document.close()
+
+
+# --- the edits ---------------------------------------------------------------------------
+
+Edit = Callable[[Path, Path, random.Random], str]
+
+
+def _replace_line(path: Path, pick: Callable[[str], bool], change: Callable[[str], str],
+                  rng: random.Random) -> str:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    chosen = rng.choice([i for i, line in enumerate(lines) if pick(line)])
+    lines[chosen] = change(lines[chosen])
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return f"{path.name}:{chosen + 1}"
+
+
+def statement_text(root: Path, layouts: Path, rng: random.Random) -> str:
+    path = rng.choice(sorted((root / "statements").glob("*.yaml")))
+    words = rng.choice(WORDS)
+    return "statement " + _replace_line(
+        path, lambda line: line.startswith("  ") and ": " in line,
+        lambda line: line.rstrip(".") + f", {words}." if rng.random() < 0.7
+        else line[:line.index(": ") + 2] + f"Vi arbejder {words}.", rng)
+
+
+def colour(root: Path, layouts: Path, rng: random.Random) -> str:
+    return "colour " + _replace_line(
+        root / "perspectives.yaml", lambda line: "colour:" in line,
+        lambda line: f"    colour: [{rng.randrange(101)}, {rng.randrange(101)}, "
+                     f"{rng.randrange(101)}, {rng.randrange(40)}]", rng)
+
+
+def department_note(root: Path, layouts: Path, rng: random.Random) -> str:
+    path = root / "departments" / f"{DEPARTMENT}.yaml"
+    return "note " + _replace_line(
+        path, lambda line: line.startswith("  ") and ": Hos os" in line,
+        lambda line: line.rstrip(".") + f" {rng.choice(WORDS)}.", rng)
+
+
+def long_note(root: Path, layouts: Path, rng: random.Random) -> str:
+    """A note long enough to make the leaflet's own pages grow: sections move."""
+    path = root / "departments" / f"{DEPARTMENT}.yaml"
+    return "long note " + _replace_line(
+        path, lambda line: line.startswith("  chef-"),
+        lambda line: line.rstrip(".") + " " + "Vi taler om det på hvert møde. " * 40, rng)
+
+
+def question(root: Path, layouts: Path, rng: random.Random) -> str:
+    path = root / "departments" / f"{DEPARTMENT}.yaml"
+    return "question " + _replace_line(
+        path, lambda line: line.startswith("  - "),
+        lambda line: f"  - Hvad betyder det at arbejde {rng.choice(WORDS)}?", rng)
+
+
+def layout_file(root: Path, layouts: Path, rng: random.Random) -> str:
+    size = rng.choice(["21pt", "22pt", "23pt"])
+    (layouts / "extra.css").write_text(f".section-title {{ font-size: {size}; }}\n",
+                                       encoding="utf-8")
+    return f"extra.css {size}"
+
+
+def short_foreword(root: Path, layouts: Path, rng: random.Random) -> str:
+    """The foreword cut to its first paragraph: it ends a page earlier."""
+    path = root / "foreword.yaml"
+    text = path.read_text(encoding="utf-8")
+    if "\n\n" in text[:text.index("signature:")]:
+        path.write_text(text[:text.index("\n\n")] + "\n" + text[text.index("signature:"):],
+                        encoding="utf-8")
+    return "short foreword"
+
+
+EDITS: list[Edit] = [statement_text, statement_text, statement_text, colour, department_note,
+                     department_note, question, long_note, layout_file, short_foreword]
+
+
+# --- the test ---------------------------------------------------------------------------------
+
+
+def _build(session: Session, product: str, deliver: bool) -> bytes | type[Exception]:
+    kwargs = {"role": "chef", "department": DEPARTMENT} if product == "leaflet" else {}
+    try:
+        return session.build(product, "print", deliver=deliver, **kwargs).pdf
+    except FitError:
+        return FitError
+
+
+@pytest.mark.parametrize("seed", [11])
+def test_warm_pages_are_cold_pages_after_random_edits(tmp_path, seed, caplog):
+    rng = random.Random(seed)
+    root = copy_content(tmp_path)
+    layouts = tmp_path / "layouts"
+    layouts.mkdir()
+    warm = Session(content=root, layouts=layouts, jobs=1)
+    cold = Session(content=root, layouts=layouts, jobs=1)
+    for product in ("folder", "leaflet"):
+        _build(warm, product, deliver=False)
+    caplog.set_level(logging.INFO, logger="folder_builder")
+    history = []
+    for _ in range(6):
+        history.append(rng.choice(EDITS)(root, layouts, rng))
+        assert warm.refresh(), history
+        cold.refresh()
+        for product in ("folder", "leaflet"):
+            proof = _build(warm, product, deliver=False)
+            scratch = _build(cold, product, deliver=True)
+            if scratch is FitError or proof is FitError:
+                assert proof is scratch, (product, history)
+                continue
+            assert page_texts(proof) == page_texts(scratch), (product, history)
+            differ = [n for n, (a, b) in enumerate(zip(renders(proof), renders(scratch),
+                                                       strict=True), 1) if a != b]
+            assert not differ, (product, history, differ)
+    # The sequence did reuse pages (else the comparison proves nothing).
+    assert any(record.getMessage().startswith("reuse ") and "again" in record.getMessage()
+               for record in caplog.records), history
+
+
+def test_a_warm_proof_reuses_pages_and_delivering_is_reproducible(tmp_path):
+    """After proofs, a delivered PDF has the bytes of a session that never built."""
+    root = copy_content(tmp_path)
+    warm = Session(content=root, jobs=1)
+    warm.build("folder", "print")
+    path = root / "statements" / "chef.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "Jeg bidrager til", "Jeg bidrager altid til"), encoding="utf-8")
+    warm.refresh()
+    proof = warm.build("folder", "print")
+    assert proof.changed_pages and len(proof.changed_pages) <= 4
+    delivered = warm.build("folder", "print", deliver=True)
+    fresh = Session(content=root, jobs=1).build("folder", "print", deliver=True)
+    assert delivered.pdf == fresh.pdf
+    assert renders(proof.pdf) == renders(fresh.pdf)
+    assert LAYOUTS.is_dir() and CONTENT.is_dir()
