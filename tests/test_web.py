@@ -370,3 +370,24 @@ def test_the_fit_guards_proof_is_shown_under_the_problem(folders):
         image = client.get(f"/page/{tokens[13]}.png?w=320")
         assert image.status_code == 200
         assert Image.open(io.BytesIO(image.content)).width == 320
+
+
+def test_a_failed_preflight_is_one_line_naming_the_checks_with_the_full_report(tmp_path):
+    layouts = tmp_path / "layouts"
+    layouts.mkdir()
+    (layouts / "extra.css").write_text("h1 { color: rgb(255, 0, 0); }\n")  # RGB in print
+    app = create_app(CONTENT, layouts, watch=False, printed=tmp_path)
+    with TestClient(app) as client:
+        client.get("/leaflet/chef")
+        html = wait_for(client, "leaflet/chef@print", "ok")
+        line = re.search(r'<p class="preflight fail" data-preflight="fail">(.*?)</p>', html,
+                         re.S)
+        assert line, html[:3000]
+        text = re.sub(r"<[^>]+>|\s+", " ", line.group(1))
+        assert "FEJL" in text and "colour: RGB used" in text
+        assert 'href="/report/leaflet/chef@print"' in line.group(1)
+        report = client.get("/report/leaflet/chef@print").text
+        assert re.search(r"<th>FAIL</th><td><pre>colour\s+RGB used", report)
+        assert re.search(r"<th>PASS</th><td><pre>fonts\b", report)
+        # the proof is still shown: a failed preflight is a finding, not a failed build
+        assert len(PAGE.findall(html)) == 8
