@@ -125,15 +125,25 @@ def colours(content: Content) -> dict[str, str]:
 def layout_digest(folders: tuple[Path, ...], content: Content) -> str:
     """A digest of everything that decides the look rather than the words: the layouts,
     the fonts, the page plan and the print settings."""
-    digest = hashlib.sha256()
     files = [content.root / "plan.yaml", content.root / "print.yaml"]
     for folder in folders:
         files += sorted(p for p in Path(folder).rglob("*") if p.is_file()
                         and "__pycache__" not in p.parts)
-    for path in files:
-        if path.is_file():
+    files = [path for path in files if path.is_file()]
+    # The fonts are megabytes: read the files again only when one of them changed
+    # (the live proof asks after every build).
+    stamps = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    known = _LAYOUT_DIGESTS.get(stamps)
+    if known is None:
+        digest = hashlib.sha256()
+        for path in files:
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:20]
+        _LAYOUT_DIGESTS.clear()  # only the latest is asked for again
+        known = _LAYOUT_DIGESTS[stamps] = digest.hexdigest()[:20]
+    return known
+
+
+_LAYOUT_DIGESTS: dict[tuple, str] = {}
 
 
 def make_manifest(content: Content, pdf: bytes, folders: tuple[Path, ...], *,
