@@ -11,11 +11,13 @@ text on every page, and the same pixels.
 
 from __future__ import annotations
 
+import io
 import logging
 import random
 from collections.abc import Callable
 from pathlib import Path
 
+import pikepdf
 import pypdfium2 as pdfium
 import pytest
 
@@ -181,4 +183,33 @@ def test_a_warm_proof_reuses_pages_and_delivering_is_reproducible(tmp_path):
     fresh = Session(content=root, jobs=1).build("folder", "print", deliver=True)
     assert delivered.pdf == fresh.pdf
     assert renders(proof.pdf) == renders(fresh.pdf)
+    assert outline(proof.pdf) == outline(fresh.pdf)
     assert LAYOUTS.is_dir() and CONTENT.is_dir()
+
+
+def test_a_leaflet_for_another_role_reuses_the_shared_pages_and_is_the_cold_one(tmp_path,
+                                                                                 caplog):
+    """Leaflets of one department share the model page, the shared statements and the
+    back page: a proof for the next role lays out only what differs, and gives the
+    pages a cold build of that leaflet gives."""
+    warm = Session(content=CONTENT, jobs=1)
+    warm.build("leaflet", "print", role="chef", department=DEPARTMENT)
+    caplog.set_level(logging.INFO, logger="folder_builder")
+    proof = warm.build("leaflet", "print", role="medarbejder", department=DEPARTMENT)
+    reused = [r.getMessage() for r in caplog.records if r.getMessage().startswith("reuse ")]
+    assert reused and "again" in reused[0] and "model" not in reused[0], reused
+    scratch = Session(content=CONTENT, jobs=1).build(
+        "leaflet", "print", role="medarbejder", department=DEPARTMENT, deliver=True)
+    assert page_texts(proof.pdf) == page_texts(scratch.pdf)
+    assert renders(proof.pdf) == renders(scratch.pdf)
+    assert proof.changed_pages == frozenset(range(1, proof.pages + 1))  # a new product
+    assert outline(proof.pdf) == outline(scratch.pdf)
+
+
+def outline(pdf: bytes) -> list[tuple[str, int]]:
+    """The bookmarks: title and page number."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        index = {page.objgen: n for n, page in enumerate(document.pages, 1)}
+        with document.open_outline() as tree:
+            return [(str(item.title), index[item.destination[0].objgen])
+                    for item in tree.root]

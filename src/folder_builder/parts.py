@@ -161,14 +161,22 @@ def merge(parts: Sequence[Part], laid: Sequence[LaidPart]) -> bytes:
     return out.getvalue()
 
 
-def replace_pages(base_pdf: bytes, new_pdf: bytes, pages: Sequence[int]) -> bytes:
+def replace_pages(base_pdf: bytes, new_pdf: bytes, pages: Sequence[int],
+                  titles: Sequence[str] | None = None) -> bytes | None:
     """``base_pdf`` with its pages ``pages`` (1-based, ascending) replaced by the pages
     of ``new_pdf``, in order: a laid-out product whose changed sections were laid out
-    again. The outline keeps pointing at the same page numbers; the new pages' font
-    subsets get tags of their own where the base uses theirs."""
+    again. The outline keeps pointing at the same page numbers; with ``titles`` its
+    entries, in document order, are renamed (None if their number differs). The new
+    pages' font subsets get tags of their own where the base uses theirs."""
     import pikepdf
 
     base = pikepdf.open(BytesIO(base_pdf))
+    if titles is not None:
+        items = list(_outline_items(base))
+        if len(items) != len(titles):
+            return None
+        for item, title in zip(items, titles, strict=True):
+            item.Title = pikepdf.String(title)
     new = pikepdf.open(BytesIO(new_pdf))
     outline = _outline_pages(base)
     # Named destinations serve links, and a print PDF has none (finish removes them).
@@ -188,6 +196,17 @@ def replace_pages(base_pdf: bytes, new_pdf: bytes, pages: Sequence[int]) -> byte
               object_stream_mode=pikepdf.ObjectStreamMode.disable)
     new.close()
     return out.getvalue()
+
+
+def _outline_items(pdf: pikepdf.Pdf):
+    """Every outline item in document order (each before its children)."""
+    def walk(item):
+        while item is not None:
+            yield item
+            yield from walk(item.get("/First"))
+            item = item.get("/Next")
+
+    yield from walk(pdf.Root.Outlines.get("/First") if "/Outlines" in pdf.Root else None)
 
 
 def _outline_pages(pdf: pikepdf.Pdf) -> list[tuple[pikepdf.Dictionary, int]]:

@@ -30,7 +30,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ContentError, InputError, PreflightError, Problem
+from .errors import InputError, PreflightError, Problem
 from .model import PAGES_PER_SHEET
 from .paths import BUNDLED_CONTENT, BUNDLED_FONTS, DEFAULT_PROFILE
 from .steps import step
@@ -444,10 +444,11 @@ class Session:
         anchors = anchor_pages(document)
         moved = [sec.id for sec in pieces.secs for anchor in (sec.anchor, sec.end_anchor)
                  if anchors.get(anchor) != before.anchors.get(anchor)]
+        bookmarks = _bookmarks(document)
         if moved or len(document.pages) != before.pages or \
-                _bookmarks(document) != before.bookmarks:
+                [b[::2] for b in bookmarks] != [b[::2] for b in before.bookmarks]:
             log.info("reuse     '%s' would move; laying the product out from scratch",
-                     (moved or ["the page count"])[0])
+                     (moved or ["the page count or a bookmark"])[0])
             return None
         pages = sorted(page for sec_id in changed for page in ranges[sec_id])
         log.info("reuse     laid out again: %s (pages %s); the rest as before",
@@ -457,11 +458,14 @@ class Session:
             fresh = self._export(document.copy([document.pages[p - 1] for p in pages]), job,
                                  html)
         with step("merge"):
-            pdf = replace_pages(before.pdf, fresh, pages)
+            pdf = replace_pages(before.pdf, fresh, pages, None if bookmarks == before.bookmarks
+                                else [label for _, label, _ in bookmarks])
+        if pdf is None:
+            return None
         digests = list(before.digests)
         for page, digest in zip(pages, page_digests(fresh), strict=True):
             digests[page - 1] = digest
-        return Laid(pdf, anchors, before.pages, html, pieces.secs, pieces, before.bookmarks,
+        return Laid(pdf, anchors, before.pages, html, pieces.secs, pieces, bookmarks,
                     tuple(digests), before.trim_mm)
 
     def _closest(self, job: Job, rendered: Rendered
@@ -743,4 +747,4 @@ def _snapshot(folders: Iterable[Path], before: dict[Path, tuple[tuple[int, int],
     return out
 
 
-__all__ = ["ContentError", "DepartmentFile", "Result", "Session"]
+__all__ = ["DepartmentFile", "Result", "Session"]
