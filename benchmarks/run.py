@@ -147,7 +147,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="timed runs per scenario")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--proof", action="store_true",
+                        help="time the live proof in a browser instead (benchmarks/proof.py)")
     args = parser.parse_args()
+    if args.proof:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import proof
+
+        proof.main([f"--runs={args.runs}", *(["--markdown"] if args.markdown else [])])
+        return
     cores = os.cpu_count() or 1
     out = Path(tempfile.mkdtemp(prefix="folder-builder-bench-"))
     leaflets = 5 * 3  # roles × (no department + the two example departments)

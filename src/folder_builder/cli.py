@@ -140,6 +140,30 @@ def _parser() -> argparse.ArgumentParser:
     validate_cmd.add_argument("--quick", action="store_true",
                               help="lay nothing out: skip the check that the leaflet pages "
                               "showing statements still fit them (a fraction of a second)")
+    changes_cmd = commands.add_parser(
+        "changes", help="list what changed since the edition at the printer",
+        description="List every text changed, added or removed since the print PDF that "
+        "went to the printer (its manifest, written beside it by every print build), with "
+        "the old and new wording (removed words [-like this-], added words {+like this+}) "
+        "and the pages it is on now; a colour or layout change is listed as such.")
+    common(changes_cmd, makes_pdfs=False)
+    changes_cmd.add_argument("--since", type=Path, metavar="MANIFEST",
+                             help="the manifest of the printed edition (default: "
+                             "build/folder-print.manifest.json)")
+    serve_cmd = commands.add_parser(
+        "serve", help="show a live proof of the folder and every leaflet in the browser",
+        description="Start a local web server that shows the folder and each leaflet as "
+        "spreads, rebuilds as soon as a content, layout or font file is saved, and lists "
+        "any problem in the page. It binds to this machine only (127.0.0.1). Stop it "
+        "with Ctrl-C.")
+    common(serve_cmd, makes_pdfs=False)
+    serve_cmd.add_argument("--host", default="127.0.0.1", metavar="HOST",
+                           help="address to listen on; only this machine's own (loopback) "
+                           "addresses are allowed (default: 127.0.0.1)")
+    serve_cmd.add_argument("--port", type=int, default=8000, metavar="PORT",
+                           help="port to listen on (default: 8000; 0 picks a free one)")
+    serve_cmd.add_argument("--open", dest="open_browser", action="store_true",
+                           help="open the proof in the default browser")
     return parser
 
 
@@ -165,6 +189,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         options = BuildOptions(
             **{k: v for k, v in (("content", args.content), ("layouts", args.layouts)) if v}
         )
+        if args.command == "changes":
+            from .changes import changes_command
+
+            print(changes_command(options.content, options.layouts, args.since))
+            return EXIT_OK
+        if args.command == "serve":
+            from .web.server import serve
+
+            return serve(args.content, args.layouts, host=args.host, port=args.port,
+                         open_browser=args.open_browser)
         if args.command == "validate":
             from .notices import Notices
 
@@ -205,6 +239,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if result.warnings else ""
             print(f"wrote {result.path} ({result.pages} pages, {result.variant}, "
                   f"preflight passed{noted})")
+            if result.variant == "print":  # what went to the printer, for `changes`
+                from .changes import record_print
+
+                record_print(result.path, options.content, options.layouts,
+                             role=options.role, department=options.department)
         for warning in warnings:
             print(f"warning: {warning}", file=sys.stderr)
         return EXIT_OK

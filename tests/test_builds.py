@@ -1,0 +1,169 @@
+"""The build coordinator's rules, with a session that builds real (blank) PDFs slowly
+and says what it was asked: a burst of saves makes one build, an overtaken build is
+dropped rather than queued, and builds never run side by side."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from dataclasses import dataclass, field
+
+import pikepdf
+
+from folder_builder.errors import ContentError, Problem
+from folder_builder.web.builds import Coordinator, View
+
+FOLDER = View("folder", "print")
+
+
+def blank_pdf(pages: int) -> bytes:
+    pdf = pikepdf.new()
+    for _ in range(pages):
+        pdf.add_blank_page(page_size=(419.5, 595.3))
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+@dataclass
+class _Report:
+    passed: bool = True
+    failures: tuple = ()
+
+    def format(self) -> str:
+        return "PASS  pages          4 pages"
+
+
+@dataclass
+class _Result:
+    pdf: bytes
+    pages: int
+    changed_pages: frozenset[int]
+    report: _Report = field(default_factory=_Report)
+    landings: dict = field(default_factory=dict)
+
+
+class SlowSession:
+    """Builds take ``seconds``; each build changes the page given by ``page``."""
+
+    def __init__(self, seconds: float = 0.4) -> None:
+        self.seconds = seconds
+        self.builds = 0
+        self.refreshes = 0
+        self.running = 0
+        self.most_at_once = 0
+        self.page = 2
+        self.broken = False
+        self.started = threading.Event()
+        self.content = type("C", (), {"roles": (), "root": "."})()
+
+    def departments(self):
+        return []
+
+    def refresh(self):
+        self.refreshes += 1
+        if self.broken:
+            raise ContentError([Problem("a tab was used for indentation")])
+        return frozenset({"x"})
+
+    def build(self, product, variant="print", **options):
+        page = self.page  # what the files say when the build starts
+        self.running += 1
+        self.most_at_once = max(self.most_at_once, self.running)
+        self.started.set()
+        time.sleep(self.seconds)
+        self.running -= 1
+        self.builds += 1
+        return _Result(blank_pdf(4), 4, frozenset({page}))
+
+
+def wait(condition, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def started(session: SlowSession) -> Coordinator:
+    coordinator = Coordinator(lambda: session, warm=(FOLDER,))
+    coordinator.start()
+    assert coordinator.wait_ready(20)
+    return coordinator
+
+
+def test_a_burst_of_saves_makes_one_build():
+    session = SlowSession()
+    coordinator = started(session)
+    try:
+        assert session.builds == 1 and coordinator.state(FOLDER).status == "ok"
+        for _ in range(5):
+            coordinator.files_changed()
+        wait(lambda: coordinator.state(FOLDER).build_id > 1
+             and coordinator.state(FOLDER).status == "ok")
+        time.sleep(0.6)
+        assert session.builds == 2
+    finally:
+        coordinator.stop()
+
+
+def test_an_overtaken_build_is_dropped_and_its_pages_are_marked_with_the_next():
+    session = SlowSession(seconds=0.6)
+    coordinator = started(session)
+    try:
+        first = coordinator.state(FOLDER).proof
+        events = []
+        coordinator.add_listener(lambda state: events.append((state.status, state.build_id)))
+        session.started.clear()
+        session.page = 2
+        coordinator.files_changed()
+        assert session.started.wait(10)
+        session.page = 3  # a second save while the first one's build runs
+        coordinator.files_changed()
+        wait(lambda: session.builds == 3)
+        wait(lambda: coordinator.state(FOLDER).status == "ok")
+        shown = coordinator.state(FOLDER).proof
+        # two builds after the first: the overtaken one was never shown
+        assert [status for status, _ in events if status == "ok"] == ["ok"]
+        assert shown.changed == {2, 3}
+        assert shown.tokens[0] == first.tokens[0]  # page 1 did not change: same image
+        assert shown.tokens[1] != first.tokens[1] and shown.tokens[2] != first.tokens[2]
+        assert session.most_at_once == 1
+    finally:
+        coordinator.stop()
+
+
+def test_a_view_nobody_looks_at_is_not_rebuilt():
+    session = SlowSession(seconds=0.1)
+    coordinator = started(session)
+    try:
+        coordinator.watch(FOLDER)
+        coordinator.unwatch(FOLDER)  # the page was closed
+        builds = session.builds
+        coordinator.files_changed()
+        wait(lambda: session.refreshes >= 1)
+        time.sleep(0.5)
+        assert session.builds == builds
+        coordinator.state(FOLDER)  # opened again: built then
+        wait(lambda: session.builds == builds + 1)
+    finally:
+        coordinator.stop()
+
+
+def test_content_that_does_not_load_fails_every_view_and_keeps_the_last_proof():
+    session = SlowSession(seconds=0.1)
+    coordinator = started(session)
+    try:
+        good = coordinator.state(FOLDER).proof
+        session.broken = True
+        coordinator.files_changed()
+        wait(lambda: coordinator.state(FOLDER).status == "failed")
+        state = coordinator.state(FOLDER)
+        assert state.proof is good
+        assert [p.message for p in state.failure.problems] == ["a tab was used for indentation"]
+        session.broken = False
+        coordinator.files_changed()
+        wait(lambda: coordinator.state(FOLDER).status == "ok")
+        assert coordinator.state(FOLDER).failure is None
+    finally:
+        coordinator.stop()

@@ -1,0 +1,110 @@
+"""``folder-builder serve`` as a command: where it listens, and how it stops."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+from conftest import copy_content
+from webserver import children, serving
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "folder_builder", *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_a_non_loopback_host_is_refused_with_the_reason():
+    for host in ("0.0.0.0", "192.168.1.10"):
+        done = run("serve", "--host", host)
+        assert done.returncode == 2
+        assert host in done.stderr
+        assert "adgangskontrol" in done.stderr and "127.0.0.1" in done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_a_port_in_use_is_a_clear_message():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run("serve", "--port", str(port))
+    assert done.returncode == 2
+    assert str(port) in done.stderr and "--port" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_serve_help_names_its_options():
+    done = run("serve", "--help")
+    assert done.returncode == 0
+    for option in ("--content", "--layouts", "--host", "--port", "--open"):
+        assert option in done.stdout
+
+
+def test_ctrl_c_stops_the_server_cleanly_with_a_page_open(tmp_path):
+    content = copy_content(tmp_path)
+    before = {p: p.read_bytes() for p in content.rglob("*") if p.is_file()}
+    with serving(content) as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        server.wait_for("folder@print", "ok")
+        assert 'data-page="28"' in server.get("/")
+        # a browser's event stream is open when Ctrl-C comes
+        stream = urllib.request.urlopen(server.url + "events/folder@print", timeout=30)
+        assert stream.readline().startswith(b"retry:")
+        reader = threading.Thread(target=stream.read, daemon=True)
+        reader.start()
+        helpers = children(server.process.pid)
+        code, err = server.stop()
+        reader.join(timeout=10)
+        assert not reader.is_alive(), "the event stream was not ended"
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert "stoppet" in err
+    assert all(not children_alive for children_alive in map(_alive, helpers))
+    after = {p: p.read_bytes() for p in content.rglob("*") if p.is_file()}
+    assert after == before, "the server wrote into content/"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return " Z " not in stat.read()
+    except OSError:
+        return False
+
+
+def test_only_requests_for_this_machine_are_answered(tmp_path):
+    """A web page elsewhere cannot read the proof by pointing its own name at
+    127.0.0.1 (DNS rebinding): the Host header must name this machine."""
+    with serving(copy_content(tmp_path)) as server:
+        request = urllib.request.Request(server.url + "static/proof.css",
+                                         headers={"Host": "evil.example"})
+        try:
+            urllib.request.urlopen(request, timeout=30)
+            raise AssertionError("answered a request for another host")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 400
+        assert "spread" in server.get("/static/proof.css")
+        code, err = server.stop()
+    assert code == 0, err
+
+
+def test_open_opens_the_address_in_the_default_browser(tmp_path):
+    """--open hands the address to the default browser ($BROWSER names it here)."""
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.py"
+    browser.write_text("import pathlib, sys\n"
+                       f"pathlib.Path({str(opened)!r}).write_text(sys.argv[1])\n")
+    env = {"BROWSER": f"{sys.executable} {browser} %s"}
+    with serving(copy_content(tmp_path), "--open", env=env) as server:
+        deadline = time.monotonic() + 20
+        while not opened.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert opened.read_text() == server.url
+        code, err = server.stop()
+    assert code == 0, err
