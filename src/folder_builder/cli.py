@@ -89,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
     leaflet_cmd.add_argument("-o", "--output", type=Path, metavar="FILE",
                              help="PDF to write (default: build/leaflets/ROLE[--DEPT]-"
                              "VARIANT.pdf)")
+    leaflet_cmd.add_argument("--imposed", choices=("a4",), metavar="SHEET",
+                             help="instead, write the office-printer edition: the pages two "
+                             "to a side of an A4 sheet in fold order, to print on both sides "
+                             "(flip on the short edge), fold and staple (default output: "
+                             "build/leaflets/ROLE[--DEPT]-a4.pdf)")
     batch_cmd = commands.add_parser(
         "batch", help="build many leaflets at once, in parallel",
         description="Build the leaflet of every requested role for every requested "
@@ -164,6 +169,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                           icc=args.icc, keep_html=args.keep_html, jobs=args.jobs,
                           role=getattr(args, "role", None),
                           department=getattr(args, "department", None))
+        if getattr(args, "imposed", None):
+            from .impose import INSTRUCTION, build_imposed
+
+            path, sheets = build_imposed(options, args.imposed)
+            print(f"wrote {path} ({sheets} {'sheet' if sheets == 1 else 'sheets'} of "
+                  f"{args.imposed.upper()}: {INSTRUCTION})")
+            return EXIT_OK
         for result in build(options):
             print(f"wrote {result.path} ({result.pages} pages, {result.variant}, "
                   "preflight passed)")
