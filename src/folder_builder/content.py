@@ -387,7 +387,12 @@ def load_department(path: Path, content: Content) -> Department:
                     not str(item).strip():
                 f.error("expected a question as text", line, f"questions[{index}]")
                 continue
-            questions.append(" ".join(str(item).split()))
+            question = " ".join(str(item).split())
+            bad = _control_character(question)  # as for every other text
+            if bad:
+                f.error(bad, line, f"questions[{index}]")
+                continue
+            questions.append(question)
     if problems or name is None:
         raise ContentError(_sorted(problems))
     return Department(path.stem, name, logo, introduction, MappingProxyType(notes),
