@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .build import VARIANTS, BuildOptions, build, validate
-from .errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, FolderBuilderError
+from .errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, FolderBuilderError, InputError
 
 
 def _positive(text: str) -> int:
@@ -125,7 +125,49 @@ def _parser() -> argparse.ArgumentParser:
         description="Load and check every content file and the page plan, and report every "
         "problem with file, line and field. Lays nothing out.")
     common(validate_cmd, makes_pdfs=False)
+    link_cmd = commands.add_parser(
+        "link", help="print the studio link that opens one department (or the editor)",
+        description="Print a link to the department studio, for a studio served on the "
+        "intranet (serve --host). A department's link opens that department's editor and "
+        "nothing else; --editor prints the editor's link, which opens everything. The "
+        "links are signed with a secret kept in your user's config folder. --revoke "
+        "withdraws every link given so far for that department (or the editor) and prints "
+        "the new one.")
+    link_cmd.add_argument("department", nargs="?", metavar="DEPARTMENT",
+                          help="department file name in content/departments/ (without "
+                          ".yaml) or the department's name")
+    link_cmd.add_argument("--editor", action="store_true",
+                          help="the editor's link instead of a department's")
+    link_cmd.add_argument("--revoke", action="store_true",
+                          help="withdraw the links given so far, then print the new one")
+    link_cmd.add_argument("--base-url", metavar="URL",
+                          help="the address the studio is served at (default: "
+                          "http://THIS-HOST:8000)")
+    link_cmd.add_argument("--content", type=Path, metavar="DIR",
+                          help="content folder (default: the bundled content/)")
     return parser
+
+
+def _link(args: argparse.Namespace) -> int:
+    """folder-builder link: print (and optionally renew) a studio link."""
+    import socket
+
+    from .content import find_department, load_content
+    from .paths import BUNDLED_CONTENT
+    from .web.access import EDITOR, Keys
+
+    if args.editor == bool(args.department):
+        raise InputError("give either a DEPARTMENT or --editor")
+    content_dir = args.content or BUNDLED_CONTENT
+    keys = Keys(content=content_dir)
+    department = None
+    if args.department:
+        department = find_department(load_content(content_dir), args.department).stem
+    if args.revoke:
+        keys.revoke(department or EDITOR)
+    base = args.base_url or f"http://{socket.getfqdn()}:8000"
+    print(keys.link(base, department))
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -139,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verbose:
         logging.getLogger("folder_builder").setLevel(logging.INFO)
     try:
+        if args.command == "link":
+            return _link(args)
         if args.command == "check":
             from .preflight import preflight
 
