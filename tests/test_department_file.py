@@ -81,7 +81,7 @@ def test_a_new_department_gets_a_slug_and_the_example_files_explanations(content
     assert "EKSEMPEL" not in text  # the example's own header describes only the example
     with pytest.raises(FormError) as raised:
         create(content_dir, "testafdeling  æblegård", content)
-    assert "exists already" in raised.value.fields["name"][0]
+    assert "exists already" in str(raised.value.fields["name"][0])
 
 
 @pytest.mark.parametrize(("name", "slug"), [
@@ -99,7 +99,8 @@ def test_slugs_are_lower_case_ascii_letters_digits_and_hyphens(name, slug):
 def test_a_name_without_letters_or_digits_is_refused(name):
     with pytest.raises(FormError) as raised:
         slugify(name)
-    assert raised.value.fields == {"name": ["the name must contain letters or digits"]}
+    assert {k: [str(m) for m in v] for k, v in raised.value.fields.items()} == {
+        "name": ["the name must contain letters or digits"]}
 
 
 @pytest.mark.parametrize("slug", ["../roles", "..", "a/b", "Eksempel", "x.yaml", "", "-x",
@@ -135,7 +136,7 @@ def test_an_invalid_form_writes_nothing_and_names_the_form_field(content_dir, co
     with pytest.raises(FormError) as raised:
         save(path, change(form), token, content)
     assert field in raised.value.fields, raised.value.fields
-    assert any(words in message for message in raised.value.fields[field])
+    assert any(words in str(message) for message in raised.value.fields[field])
     assert path.read_bytes() == before
     assert list_history(path) == []
     assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) in (

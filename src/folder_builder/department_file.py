@@ -44,6 +44,7 @@ from .content import DEPARTMENTS, ID_PATTERN, department_files, load_department
 from .errors import ContentError, FolderBuilderError, InputError, Problem
 from .model import Content
 from .output import write_atomic
+from .web.i18n import N_, Message
 
 HISTORY = ".history"
 #: The fields of a department file, in the order they are written.
@@ -64,8 +65,10 @@ class FormError(InputError):
     ``fields`` maps a form field (``name``, ``notes.<id>``, ``questions[3]`` …) to
     its messages."""
 
-    def __init__(self, fields: Mapping[str, Sequence[str]], problems: Sequence[Problem] = ()
-                 ) -> None:
+    def __init__(self, fields: Mapping[str, Sequence[Message | str]],
+                 problems: Sequence[Problem] = ()) -> None:
+        #: Messages of the form itself are Messages (translated where shown); the
+        #: loader's are English text.
         self.fields = {key: list(value) for key, value in fields.items()}
         count = sum(len(v) for v in self.fields.values())
         super().__init__(f"the department was not saved: {count} "
@@ -78,8 +81,9 @@ class ConflictError(InputError):
     holding what the form tried to save)."""
 
     def __init__(self, path: Path, current: str, refused: HistoryEntry) -> None:
-        super().__init__(f"{path.name}: changed since you opened it; your version was not "
-                         "saved over it but kept in the history, so you can choose")
+        self.say = N_("{file} changed since you opened it; your version was not saved over "
+                      "it but kept in the history, so you can choose", file=path.name)
+        super().__init__(str(self.say))
         self.path = path
         self.current = current
         self.refused = refused
@@ -122,7 +126,7 @@ def slugify(name: str) -> str:
     text = "".join(c for c in text if not unicodedata.combining(c))
     slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:MAX_SLUG].strip("-")
     if not slug:
-        raise FormError({"name": ["the name must contain letters or digits"]})
+        raise FormError({"name": [N_("the name must contain letters or digits")]})
     return slug
 
 
@@ -330,10 +334,11 @@ def _check_form(form: DepartmentForm) -> None:
     fields: dict[str, list[str]] = {}
     questions = [q for q in form.questions if q and q.strip()]
     if len(questions) > MAX_QUESTIONS:
-        fields["questions"] = [f"at most {MAX_QUESTIONS} questions fit on the reflection "
-                               f"page; there are {len(questions)}"]
+        fields["questions"] = [N_("at most {limit} questions fit on the reflection page; "
+                                  "there are {count}", limit=MAX_QUESTIONS,
+                                  count=len(questions))]
     if not form.name.strip():
-        fields["name"] = ["the department needs a name"]
+        fields["name"] = [N_("the department needs a name")]
     if fields:
         raise FormError(fields)
 
@@ -446,7 +451,8 @@ def create(content_root: Path, name: str, content: Content) -> tuple[str, Path]:
     slug = slugify(name)
     path = department_path(content_root, slug)
     if path.exists():
-        raise FormError({"name": [f"a department with the file name '{slug}' exists "
-                                  "already; choose another name or open that one"]})
+        raise FormError({"name": [N_("a department with the file name '{slug}' exists "
+                                     "already; choose another name or open that one",
+                                     slug=slug)]})
     save(path, DepartmentForm(name=" ".join(name.split())), None, content)
     return slug, path

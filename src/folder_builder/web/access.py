@@ -42,6 +42,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLS
 
 from ..content import ID_PATTERN
 from ..errors import FolderBuilderError, InputError
+from .i18n import N_, Message
 
 EDITOR = "editor"
 DEPARTMENT = "department"
@@ -51,13 +52,15 @@ COOKIE = "folder_builder_key"
 CSRF_MAX_AGE = 12 * 3600
 _LINK_SALT = "folder-builder/link"
 _CSRF_SALT = "folder-builder/csrf"
+_INVALID = N_("this link is not valid; ask the editor for a new one")
 
 
 class AccessError(FolderBuilderError):
     """A request is refused; ``status`` is the HTTP status to answer with."""
 
-    def __init__(self, message: str, status: int = 403) -> None:
-        super().__init__(message)
+    def __init__(self, message: Message, status: int = 403) -> None:
+        super().__init__(str(message))
+        self.say = message  # shown translated: say(language, error.say)
         self.status = status
 
 
@@ -95,10 +98,10 @@ class Grant:
     def require(self, department: str | None = None) -> None:
         """403 unless the holder may open ``department`` (None: editor-only pages)."""
         if department is None and not self.is_editor:
-            raise AccessError("this page is for the editor; your link opens your "
-                              "department's page only")
+            raise AccessError(N_("this page is for the editor; your link opens your "
+                                 "department's page only"))
         if department is not None and not self.may_open(department):
-            raise AccessError("your link does not open this department")
+            raise AccessError(N_("your link does not open this department"))
 
 
 #: The person at the machine, on a loopback address.
@@ -196,15 +199,14 @@ class Keys:
     def grant(self, token: str | None) -> Grant:
         """The grant a token gives; 403 for a missing, forged or revoked one."""
         if not token:
-            raise AccessError("this studio needs a key: open it with the link you were "
-                              "given", status=401)
+            raise AccessError(N_("this studio needs a key: open it with the link you were "
+                                 "given"), status=401)
         try:
             data = self._links().loads(token)
         except BadSignature:
-            raise AccessError("this link is not valid; ask the editor for a new one",
-                              status=403) from None
+            raise AccessError(_INVALID) from None
         if not isinstance(data, dict):
-            raise AccessError("this link is not valid; ask the editor for a new one")
+            raise AccessError(_INVALID)
         role, generation = data.get("r"), data.get("g")
         if role == EDITOR:
             scope, grant = EDITOR, Grant(EDITOR)
@@ -212,9 +214,9 @@ class Keys:
                 ID_PATTERN.fullmatch(data["d"]):
             scope, grant = data["d"], Grant(DEPARTMENT, data["d"])
         else:
-            raise AccessError("this link is not valid; ask the editor for a new one")
+            raise AccessError(_INVALID)
         if generation != self.generation(scope):
-            raise AccessError("this link has been withdrawn; ask the editor for a new one")
+            raise AccessError(N_("this link has been withdrawn; ask the editor for a new one"))
         return grant
 
     def link(self, base_url: str, department: str | None = None) -> str:
@@ -235,19 +237,20 @@ class Keys:
                    max_age: int = CSRF_MAX_AGE) -> None:
         """403 unless ``token`` was made by ``csrf_token(binding)`` within ``max_age``."""
         if not token:
-            raise AccessError("the form was sent without its security token; reload the "
-                              "page and try again")
+            raise AccessError(N_("the form was sent without its security token; reload the "
+                                 "page and try again"))
         try:
             value = URLSafeTimedSerializer(self.secret, salt=_CSRF_SALT).loads(
                 token, max_age=max_age)
         except SignatureExpired:
-            raise AccessError("the page was open too long; reload it and try again") from None
+            raise AccessError(N_("the page was open too long; reload it and try again")
+                              ) from None
         except BadSignature:
-            raise AccessError("the form's security token is not valid; reload the page "
-                              "and try again") from None
+            raise AccessError(N_("the form's security token is not valid; reload the page "
+                                 "and try again")) from None
         if not isinstance(value, str) or not hmac.compare_digest(value, _digest(binding)):
-            raise AccessError("the form's security token belongs to another session; "
-                              "reload the page and try again")
+            raise AccessError(N_("the form's security token belongs to another session; "
+                                 "reload the page and try again"))
 
 
 def _digest(binding: str) -> str:
@@ -320,5 +323,5 @@ class RateLimiter:
         """429 when ``client`` must wait."""
         wait = self.retry_after(client)
         if wait:
-            raise AccessError(f"too many builds at once; try again in {math.ceil(wait)} s",
-                              status=429)
+            raise AccessError(N_("too many builds at once; try again in {seconds} s",
+                                 seconds=math.ceil(wait)), status=429)

@@ -40,6 +40,7 @@ from defusedxml.common import DefusedXmlException
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import InputError
+from .i18n import N_, Message
 
 MAX_UPLOAD = 5 * 1024 * 1024
 #: More pixels than any logo needs (a 40 mm logo at 1200 ppi is 1900 pixels wide).
@@ -56,16 +57,16 @@ _FORBIDDEN = {"script", "foreignobject", "iframe", "embed", "object", "handler",
               "audio", "video", "canvas", "feimage"}
 _DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*\Z", re.I)
 _URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.I | re.S)
-_KNOWN = {b"GIF8": "a GIF image", b"%PDF": "a PDF", b"RIFF": "a WebP or other RIFF file",
-          b"PK\x03\x04": "a ZIP or Office file", b"BM": "a BMP image",
-          b"II*\x00": "a TIFF image", b"MM\x00*": "a TIFF image"}
+_KNOWN = {b"GIF8": "GIF", b"%PDF": "PDF", b"RIFF": "WebP/RIFF", b"PK\x03\x04": "ZIP/Office",
+          b"BM": "BMP", b"II*\x00": "TIFF", b"MM\x00*": "TIFF"}
 
 
 class UploadError(InputError):
     """The uploaded file is refused; ``field`` is the form field it came from."""
 
-    def __init__(self, message: str, field: str = "logo") -> None:
-        super().__init__(message)
+    def __init__(self, message: Message, field: str = "logo") -> None:
+        super().__init__(str(message))
+        self.say = message  # shown translated: say(language, error.say)
         self.field = field
 
 
@@ -97,17 +98,19 @@ def sniff(data: bytes) -> str:
         return "svg"
     for magic, name in _KNOWN.items():
         if data.startswith(magic):
-            raise UploadError(f"a logo must be a PNG, JPEG or SVG image; this file is {name}")
-    raise UploadError("a logo must be a PNG, JPEG or SVG image; this file is none of them")
+            raise UploadError(N_("a logo must be a PNG, JPEG or SVG image; this file is "
+                                 "{kind}", kind=name))
+    raise UploadError(N_("a logo must be a PNG, JPEG or SVG image; this file is none of "
+                         "them"))
 
 
 def check_upload(data: bytes) -> Logo:
     """The logo in ``data``, checked and made safe to store; UploadError if refused."""
     if len(data) > MAX_UPLOAD:
-        raise UploadError(f"the file is {len(data) / 1024 / 1024:.1f} MB; a logo may be at "
-                          f"most {MAX_UPLOAD // 1024 // 1024} MB")
+        raise UploadError(N_("the file is {size:.1f} MB; a logo may be at most {limit} MB",
+                             size=len(data) / 1024 / 1024, limit=MAX_UPLOAD // 1024 // 1024))
     if not data:
-        raise UploadError("the file is empty")
+        raise UploadError(N_("the file is empty"))
     kind = sniff(data)
     if kind == "svg":
         return Logo("svg", clean_svg(data), "svg")
@@ -123,19 +126,21 @@ def _raster(data: bytes, kind: str) -> Logo:
             width, height = image.size
             if width * height > MAX_PIXELS or any(
                     issubclass(w.category, Image.DecompressionBombWarning) for w in caught):
-                raise UploadError(
-                    f"the image is {width} × {height} pixels, more than a logo can need "
-                    f"(at most {MAX_PIXELS // 1_000_000} million pixels); make it smaller")
+                raise UploadError(N_(
+                    "the image is {width} × {height} pixels, more than a logo can need (at "
+                    "most {limit} million pixels); make it smaller", width=width,
+                    height=height, limit=MAX_PIXELS // 1_000_000))
             if image.format != kind.upper():
-                raise UploadError(f"the file starts like a {name} but is not one")
+                raise UploadError(N_("the file starts like a {kind} but is not one", kind=name))
             image.load()
     except UploadError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise UploadError("the image is far too large to be a logo (a decompression "
-                          "bomb?); make it smaller") from exc
+        raise UploadError(N_("the image is far too large to be a logo; make it smaller")
+                          ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise UploadError(f"the {name} cannot be read; it may be damaged ({exc})") from exc
+        raise UploadError(N_("the {kind} cannot be read; it may be damaged ({reason})",
+                             kind=name, reason=exc)) from exc
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     if image.mode == "CMYK":  # a print shop's JPEG: the screen PDF wants RGB
         image = image.convert("RGB")
@@ -149,64 +154,67 @@ def _local(name: str) -> str:
     return name.rsplit("}", 1)[-1]
 
 
-def _reference_problem(value: str) -> str | None:
+def _reference_problem(value: str, tag: str) -> Message | None:
     """Why ``value`` (an href, or a url() inside a style) may not be referred to."""
     value = value.strip()
     if value.startswith("#") or _DATA_IMAGE.match(value):
         return None
-    return f"refers to '{value[:60]}'; a logo may refer only to parts of itself"
+    return N_("the SVG's <{tag}> refers to '{target}'; a logo may refer only to parts of "
+              "itself", tag=tag, target=value[:60])
 
 
 def clean_svg(data: bytes) -> bytes:
     """The SVG ``data`` re-serialised, or UploadError naming what is refused."""
     if re.search(rb"<\?xml-stylesheet", data, re.I):
-        raise UploadError("the SVG links a style sheet; a logo must be self-contained")
+        raise UploadError(N_("the SVG links a style sheet; a logo must be self-contained"))
     try:
         root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True,
                                  forbid_external=True)
     except DefusedXmlException as exc:
-        raise UploadError("the SVG declares a DTD or entities, which a logo must not "
-                          f"({type(exc).__name__})") from exc
+        raise UploadError(N_("the SVG declares a DTD or entities, which a logo must not "
+                             "({reason})", reason=type(exc).__name__)) from exc
     except SafeET.ParseError as exc:
-        raise UploadError(f"the SVG cannot be read: {exc}") from exc
+        raise UploadError(N_("the SVG cannot be read: {reason}", reason=exc)) from exc
     if root.tag != f"{{{SVG_NS}}}svg":
-        raise UploadError("the file is XML but not an SVG image (its root is "
-                          f"'{_local(root.tag)}')")
+        raise UploadError(N_("the file is XML but not an SVG image (its root is '{root}')",
+                             root=_local(root.tag)))
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
         tag = _local(element.tag)
         namespace = element.tag[1:].split("}")[0] if element.tag.startswith("{") else ""
         if tag.lower() in _FORBIDDEN or namespace not in (SVG_NS, ""):
-            raise UploadError(f"the SVG contains a <{tag}> element; a logo may hold only "
-                              "drawing")
+            raise UploadError(N_("the SVG contains a <{tag}> element; a logo may hold only "
+                                 "drawing", tag=tag))
         for attribute, value in element.attrib.items():
             name = _local(attribute)
             if name.lower().startswith("on"):
-                raise UploadError(f"the SVG has an event attribute '{name}' on <{tag}>; a "
-                                  "logo may not run code")
+                raise UploadError(N_("the SVG has an event attribute '{name}' on <{tag}>; a "
+                                     "logo may not run code", name=name, tag=tag))
             if name == "attributeName" and (value.strip().lower().startswith("on")
                                             or _local(value.strip()) == "href"):
-                raise UploadError(f"the SVG's <{tag}> animates '{value}'; a logo may not "
-                                  "change its event attributes or references")
+                raise UploadError(N_("the SVG's <{tag}> animates '{name}'; a logo may not "
+                                     "change its event attributes or references", tag=tag,
+                                     name=value))
             if name == "href":
-                problem = _reference_problem(value)
+                problem = _reference_problem(value, tag)
                 if problem:
-                    raise UploadError(f"the SVG's <{tag}> {problem}")
+                    raise UploadError(problem)
             if "javascript:" in value.lower().replace(" ", ""):
-                raise UploadError(f"the SVG's <{tag}> holds a script in '{name}'")
+                raise UploadError(N_("the SVG's <{tag}> holds a script in '{name}'", tag=tag,
+                                     name=name))
             for match in _URL.finditer(value):
-                problem = _reference_problem(match.group(2))
+                problem = _reference_problem(match.group(2), tag)
                 if problem:
-                    raise UploadError(f"the SVG's <{tag}> {problem}")
+                    raise UploadError(problem)
         if tag == "style" and element.text:
             if "@import" in element.text.lower():
-                raise UploadError("the SVG's style sheet imports another; a logo must be "
-                                  "self-contained")
+                raise UploadError(N_("the SVG's style sheet imports another; a logo must be "
+                                     "self-contained"))
             for match in _URL.finditer(element.text):
-                problem = _reference_problem(match.group(2))
+                problem = _reference_problem(match.group(2), tag)
                 if problem:
-                    raise UploadError(f"the SVG's <style> {problem}")
+                    raise UploadError(problem)
     # Written back with the standard library's serialiser (parsing stays defused).
     ET.register_namespace("", SVG_NS)
     ET.register_namespace("xlink", XLINK_NS)
