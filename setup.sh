@@ -45,6 +45,12 @@ if ! "$py" -c 'import ensurepip, venv' 2>/dev/null; then
     say "missing Python's venv module (Debian package python3-venv)"
     missing_pkgs="$missing_pkgs python3-venv"
 fi
+# The browser tests (tests/test_browser.py) drive Debian's chromium through
+# Playwright's executable_path; Playwright never downloads a browser of its own.
+if [ -n "$extras" ] && ! command -v chromium >/dev/null 2>&1; then
+    say "missing chromium (Debian package chromium), needed by the browser tests"
+    missing_pkgs="$missing_pkgs chromium"
+fi
 if [ -n "$missing_pkgs" ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         say "installing:$missing_pkgs"

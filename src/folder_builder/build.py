@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from weasyprint.document import Document
 
     from .finish import PrintFinish
+    from .preflight import Report
 
 log = logging.getLogger("folder_builder")
 T = TypeVar("T")
@@ -123,6 +124,21 @@ class BuildResult:
     landings: dict[str, tuple[int, int]] = field(default_factory=dict)
     #: the preflight report the PDF passed
     report: str = ""
+
+
+@dataclass(frozen=True)
+class Made:
+    """One PDF made in memory, before it is written."""
+
+    #: the finished, preflighted PDF
+    pdf: bytes
+    #: the laid-out PDF before finishing (uncompressed): what pages are compared on
+    laid: bytes
+    pages: int
+    variant: str
+    landings: dict[str, tuple[int, int]]
+    report: Report
+    html: str
 
 
 def _step(name: str, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
@@ -215,6 +231,21 @@ class Builder:
     def make(self, variant_name: str, *, product: str, target: Path,
              role: Role | None = None, department: Department | None = None) -> BuildResult:
         """Render, lay out, check, finish, preflight and write one PDF."""
+        made = self.produce(variant_name, product=product, role=role, department=department)
+        path = _step("write", write_atomic, target, made.pdf)
+        if self.options.keep_html:
+            extra = _print_css(self.content.print_settings.bleed_mm) \
+                if variant_name == "print" else ""
+            write_atomic(target.with_suffix(".html"), standalone_html(
+                made.html, [FONTS_STYLESHEET, find_file(self.dirs, STYLESHEET)],
+                extra).encode())
+        return BuildResult(path=path, pages=made.pages, variant=made.variant,
+                           landings=made.landings, report=made.report.format())
+
+    def produce(self, variant_name: str, *, product: str, role: Role | None = None,
+                department: Department | None = None, strict: bool = True) -> Made:
+        """Render, lay out, check, finish and preflight one PDF, in memory. With
+        ``strict``, a failed preflight raises PreflightError."""
         from .checks import check_fit
         from .finish import finish
         from .preflight import preflight
@@ -244,22 +275,13 @@ class Builder:
                     print_finish=_print_finish(settings, self.options, profile)
                     if is_print else None, link_titles=titles)
         report = _step("preflight", preflight, pdf, variant.name, bleed_mm=settings.bleed_mm)
-        if not report.passed:
+        if strict and not report.passed:
             raise PreflightError(
                 f"the {variant.name} PDF fails its preflight; it was not written:",
                 [Problem(f"{r.name}: {r.detail}") for r in report.failures])
-        path = _step("write", write_atomic, target, pdf)
-        if self.options.keep_html:
-            extra = _print_css(settings.bleed_mm) if is_print else ""
-            write_atomic(target.with_suffix(".html"), standalone_html(
-                html, [FONTS_STYLESHEET, find_file(self.dirs, STYLESHEET)], extra).encode())
-        return BuildResult(
-            path=path,
-            pages=laid.pages,
-            variant=variant.name,
-            landings={key: (land.first, land.last) for key, land in landed.items()},
-            report=report.format(),
-        )
+        return Made(pdf=pdf, laid=laid.pdf, pages=laid.pages, variant=variant.name,
+                    landings={key: (land.first, land.last) for key, land in landed.items()},
+                    report=report, html=html)
 
     def _lay_out_whole(self, render, variant: Variant, html: str, secs: tuple[Section, ...]
                        ) -> tuple[str, tuple[Section, ...], LaidPart]:

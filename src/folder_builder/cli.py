@@ -125,6 +125,20 @@ def _parser() -> argparse.ArgumentParser:
         description="Load and check every content file and the page plan, and report every "
         "problem with file, line and field. Lays nothing out.")
     common(validate_cmd, makes_pdfs=False)
+    serve_cmd = commands.add_parser(
+        "serve", help="show a live proof of the folder and every leaflet in the browser",
+        description="Start a local web server that shows the folder and each leaflet as "
+        "spreads, rebuilds as soon as a content, layout or font file is saved, and lists "
+        "any problem in the page. It binds to this machine only (127.0.0.1). Stop it "
+        "with Ctrl-C.")
+    common(serve_cmd, makes_pdfs=False)
+    serve_cmd.add_argument("--host", default="127.0.0.1", metavar="HOST",
+                           help="address to listen on; only this machine's own (loopback) "
+                           "addresses are allowed (default: 127.0.0.1)")
+    serve_cmd.add_argument("--port", type=int, default=8000, metavar="PORT",
+                           help="port to listen on (default: 8000; 0 picks a free one)")
+    serve_cmd.add_argument("--open", dest="open_browser", action="store_true",
+                           help="open the proof in the default browser")
     link_cmd = commands.add_parser(
         "link", help="print the studio link that opens one department (or the editor)",
         description="Print a link to the department studio, for a studio served on the "
@@ -193,6 +207,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         options = BuildOptions(
             **{k: v for k, v in (("content", args.content), ("layouts", args.layouts)) if v}
         )
+        if args.command == "serve":
+            from .web.server import serve
+
+            return serve(args.content, args.layouts, host=args.host, port=args.port,
+                         open_browser=args.open_browser)
         if args.command == "validate":
             content = validate(options)
             print(f"{content.root}: content is valid — {len(content.statements)} statements, "

@@ -1,0 +1,464 @@
+"""The build coordinator: one warm session, one worker thread, the last good proof.
+
+The web app never builds in a request. Everything that builds goes through one
+``Coordinator``, which owns the Session (a Session is used from one thread at a
+time) and runs every build on its own worker thread, so builds are serialised.
+Saves are turned into builds like this:
+
+- the watcher reports changed files; the coordinator marks every view stale and
+  wakes the worker, which first lets the session re-read what changed;
+- a burst of saves makes one build: changes that arrive while the worker is
+  waiting or building are merged into the next round;
+- a build that is overtaken by a newer save is dropped (its result is never
+  shown) and the worker starts over with the newest files: nothing is queued;
+- only the views someone is looking at are rebuilt; the others are rebuilt when
+  they are next opened;
+- a failed build keeps the last good proof of that view, shown dimmed under the
+  problems.
+
+Listeners (the app's server-sent-event streams) are told of every change of a
+view's state, from the worker thread.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ContentError, FitError, FolderBuilderError, Problem
+from .pages import PageImages
+
+log = logging.getLogger("folder_builder.web")
+
+PRODUCTS = ("folder", "leaflet")
+VARIANTS = ("print", "screen")
+#: How long a view stays wanted after its page was opened without an event stream
+#: (the page opens its stream right after it loads).
+INTEREST_S = 30.0
+
+
+@dataclass(frozen=True)
+class View:
+    """What one proof page shows: a product, a variant, and for a leaflet its role
+    and optionally its department (ids)."""
+
+    product: str = "folder"
+    variant: str = "print"
+    role: str | None = None
+    department: str | None = None
+
+    @property
+    def path(self) -> str:
+        """The page's address: "/", "/leaflet/ROLE" or "/leaflet/ROLE/DEPARTMENT"."""
+        if self.product == "folder":
+            return "/"
+        return "/leaflet/" + "/".join(p for p in (self.role, self.department) if p)
+
+    @property
+    def key(self) -> str:
+        """The view in one string, for addresses of its stream, report and images."""
+        return f"{self.path.strip('/') or 'folder'}@{self.variant}"
+
+    @classmethod
+    def from_key(cls, key: str) -> View:
+        """The inverse of ``key``; raises ValueError for a key no view has."""
+        where, _, variant = key.partition("@")
+        parts = where.split("/")
+        if variant not in VARIANTS:
+            raise ValueError(key)
+        if parts == ["folder"]:
+            return cls("folder", variant)
+        if parts[0] == "leaflet" and 2 <= len(parts) <= 3 and all(parts[1:]):
+            return cls("leaflet", variant, parts[1], parts[2] if len(parts) == 3 else None)
+        raise ValueError(key)
+
+    def with_variant(self, variant: str) -> View:
+        return View(self.product, variant, self.role, self.department)
+
+    def download_name(self, variant: str) -> str:
+        """The file name the CLI gives the same PDF."""
+        if self.product == "folder":
+            return f"folder-{variant}.pdf"
+        middle = f"--{self.department}" if self.department else ""
+        return f"{self.role}{middle}-{variant}.pdf"
+
+
+@dataclass(frozen=True)
+class Proof:
+    """One good build of a view, as the browser is shown it."""
+
+    build_id: int
+    view: View
+    pdf: bytes
+    pages: int
+    #: 1-based pages that differ from the proof shown before this one
+    changed: frozenset[int]
+    #: per page, the token of its image: it stays the same while the page does, so a
+    #: browser fetches only the images of pages that changed
+    tokens: tuple[str, ...]
+    report_passed: bool
+    report_text: str
+    report_failures: tuple[str, ...]
+    landings: dict[str, tuple[int, int]]
+    images: PageImages
+    #: the view's first proof: nothing to compare with, so no page is marked changed
+    first: bool = False
+    built_at: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why the latest build of a view failed: the message, each problem located, and
+    for a section that overflows, the fit guard's proof PDF if the core made one."""
+
+    build_id: int
+    message: str
+    problems: tuple[Problem, ...]
+    proof: PageImages | None = None
+
+
+@dataclass
+class ViewState:
+    """Where one view stands."""
+
+    view: View
+    status: str = "building"  # "building" | "ok" | "failed"
+    build_id: int = 0
+    proof: Proof | None = None
+    failure: Failure | None = None
+    generation: int = -1  # the generation of the files the state was built from
+    #: pages changed by builds that were overtaken, shown with the next one
+    carried: set[int] = field(default_factory=set)
+
+    def event(self) -> dict[str, Any]:
+        """What an event stream sends about this view."""
+        return {
+            "view": self.view.key,
+            "status": self.status,
+            "build_id": self.build_id,
+            "changed": sorted(self.proof.changed) if self.proof and self.status == "ok" else [],
+        }
+
+
+Listener = Callable[[ViewState], None]
+SessionFactory = Callable[[], Any]
+
+
+class Coordinator:
+    """Owns the session and runs every build on one worker thread (see the module)."""
+
+    def __init__(self, session_factory: SessionFactory, *, warm: tuple[View, ...] = ()) -> None:
+        self._factory = session_factory
+        self._session: Any = None
+        self._session_failure: Failure | None = None
+        self._cond = threading.Condition()
+        self._generation = 0
+        self._dirty = True  # the session is opened by the worker, like every refresh
+        self._states: dict[View, ViewState] = {}
+        self._streams: dict[View, int] = {}
+        self._opened: dict[View, float] = {}
+        self._jobs: list[tuple[Callable[[], Any], Future]] = []
+        self._listeners: list[Listener] = []
+        self._ids = itertools.count(1)
+        self._stop = False
+        self.menu = Menu()
+        self.content_root: Path | None = None
+        self._thread = threading.Thread(target=self._run, name="folder-builder-builds",
+                                        daemon=True)
+        for view in warm:
+            self._opened[view] = time.monotonic()
+            self._states[view] = ViewState(view)
+
+    # --- what the app calls ------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the worker after the build it is in (called on shutdown)."""
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def state(self, view: View) -> ViewState:
+        """The view's state now; opening a view makes it wanted (built if stale)."""
+        with self._cond:
+            self._opened[view] = time.monotonic()
+            state = self._states.setdefault(view, ViewState(view))
+            if state.generation < self._generation or state.proof is None:
+                self._cond.notify_all()
+            return state
+
+    def watch(self, view: View) -> None:
+        """An event stream opened for ``view``: keep it built while the stream lasts."""
+        with self._cond:
+            self._streams[view] = self._streams.get(view, 0) + 1
+            self._states.setdefault(view, ViewState(view))
+            self._cond.notify_all()
+
+    def unwatch(self, view: View) -> None:
+        with self._cond:
+            self._streams[view] = max(0, self._streams.get(view, 0) - 1)
+
+    def files_changed(self, paths: set[Path] | frozenset[Path] = frozenset()) -> None:
+        """Some watched files changed: every view is stale from now on."""
+        with self._cond:
+            self._generation += 1
+            self._dirty = True
+            self._cond.notify_all()
+        log.info("changed: %s", ", ".join(sorted(str(p) for p in paths)) or "(files)")
+
+    def call(self, fn: Callable[[Any], Any], timeout: float = 300) -> Any:
+        """Run ``fn(session)`` on the worker (between builds) and return its result;
+        used for downloads, which must not run beside a proof build. Raises what
+        ``fn`` raised, or the session's own failure if it cannot be opened."""
+        future: Future = Future()
+        with self._cond:
+            self._jobs.append((fn, future))
+            self._cond.notify_all()
+        return future.result(timeout=timeout)
+
+    def session_info(self) -> Any:
+        """The loaded session (None until it has opened once)."""
+        return self._session
+
+    # --- the worker --------------------------------------------------------------
+
+    def _wanted(self, view: View, now: float) -> bool:
+        return self._streams.get(view, 0) > 0 or now - self._opened.get(view, -1e9) < INTEREST_S
+
+    def _stale(self) -> View | None:
+        """The wanted view to build next: the one opened most recently."""
+        now = time.monotonic()
+        stale = [v for v, s in self._states.items()
+                 if self._wanted(v, now) and (s.generation < self._generation)]
+        return max(stale, key=lambda v: self._opened.get(v, 0.0), default=None)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stop and not (self._jobs or self._dirty or self._stale()):
+                    self._cond.wait(timeout=1.0)
+                if self._stop:
+                    self._fail_jobs()
+                    return
+                job = self._jobs.pop(0) if self._jobs and not self._dirty else None
+                refresh, self._dirty = self._dirty, False
+                generation = self._generation
+            try:
+                if refresh:
+                    self._refresh(generation)
+                elif job is not None:
+                    self._run_job(*job)
+                else:
+                    view = self._stale()
+                    if view is not None:
+                        self._build(view, generation)
+            except Exception:  # a bug: keep serving, say what happened
+                log.exception("the build worker hit an internal error")
+                time.sleep(0.2)
+
+    def _fail_jobs(self) -> None:
+        for _, future in self._jobs:
+            future.set_exception(RuntimeError("the server is stopping"))
+        self._jobs.clear()
+
+    def _run_job(self, fn: Callable[[Any], Any], future: Future) -> None:
+        if self._session is None or self._session_failure is not None:
+            # Never deliver the last good state of content that is broken now.
+            future.set_exception(_session_error(self._session_failure))
+            return
+        try:
+            future.set_result(fn(self._session))
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    def _refresh(self, generation: int) -> None:
+        """Open the session, or let it re-read the files that changed."""
+        try:
+            if self._session is None:
+                self._session = self._factory()
+                changed: frozenset = frozenset({"*"})
+            else:
+                changed = self._session.refresh()
+        except FolderBuilderError as exc:
+            self._session_failure = self._failure(exc)
+            with self._cond:
+                states = list(self._states.values())
+                for state in states:
+                    state.status, state.failure = "failed", self._session_failure
+                    state.build_id = self._session_failure.build_id
+                    state.generation = generation
+            for state in states:
+                self._tell(state)
+            return
+        recovered = self._session_failure is not None
+        self._session_failure = None
+        self.menu = _menu(self._session)
+        self.content_root = Path(self._session.content.root)
+        if not changed and not recovered:
+            # Nothing the build reads changed (an editor touched a file): what is
+            # shown is still true.
+            with self._cond:
+                for state in self._states.values():
+                    if state.status == "ok" and state.generation < generation:
+                        state.generation = generation
+
+    def _build(self, view: View, generation: int) -> None:
+        with self._cond:
+            state = self._states[view]
+            if self._session is None or self._session_failure is not None:
+                # The content itself does not load: every view shows why.
+                failure = self._session_failure or Failure(0, "", ())
+                state.status, state.failure, state.build_id = "failed", failure, \
+                    failure.build_id
+                state.generation = generation
+            else:
+                state.status = "building"
+        self._tell(state)
+        if state.status == "failed":
+            return
+        started = time.perf_counter()
+        try:
+            result = self._session.build(view.product, variant=view.variant, role=view.role,
+                                         department=view.department, strict=False)
+            pdf = result.pdf
+            images = PageImages(pdf)
+            failure = None
+        except FolderBuilderError as exc:
+            failure, result = self._failure(exc), None
+        with self._cond:
+            if self._generation != generation or self._dirty:
+                # Overtaken by a newer save: drop it, but remember which pages it
+                # changed, so that the proof shown next marks them too.
+                if result is not None:
+                    state.carried |= set(_changed(result))
+                log.info("build of %s overtaken, dropped", view.key)
+                return
+            state.generation = generation
+            if failure is not None:
+                state.status, state.failure, state.build_id = "failed", failure, failure.build_id
+            else:
+                state.proof = self._proof(view, state, result, images)
+                state.status, state.failure, state.build_id = "ok", None, state.proof.build_id
+                state.carried = set()
+        log.info("built %s in %.3f s: %s", view.key, time.perf_counter() - started,
+                 state.status)
+        self._tell(state)
+
+    def _proof(self, view: View, state: ViewState, result: Any, images: PageImages) -> Proof:
+        build_id = next(self._ids)
+        before = state.proof
+        if getattr(result, "changed_pages", None) is None and before is not None \
+                and before.pages == result.pages:
+            # The session does not say which pages changed: compare what they look like.
+            changed = {page for page, (old, new) in enumerate(
+                zip(before.images.fingerprints(), images.fingerprints(), strict=True), 1)
+                if old != new}
+        else:
+            changed = set(_changed(result)) | state.carried
+        if before is None or before.pages != result.pages:
+            changed = set(range(1, result.pages + 1))
+        tokens = tuple(
+            f"{build_id}-{page}" if page in changed or before is None else before.tokens[page - 1]
+            for page in range(1, result.pages + 1))
+        report = result.report
+        failures = tuple(f"{f.name}: {f.detail}" for f in getattr(report, "failures", ()))
+        return Proof(
+            build_id=build_id, view=view, pdf=result.pdf, pages=result.pages,
+            changed=frozenset(changed), tokens=tokens,
+            report_passed=bool(getattr(report, "passed", True)),
+            report_text=report.format() if hasattr(report, "format") else str(report),
+            report_failures=failures, landings=dict(getattr(result, "landings", {})),
+            images=images, first=before is None)
+
+    def _failure(self, exc: FolderBuilderError) -> Failure:
+        proof = None
+        if isinstance(exc, FitError):
+            pdf = _fit_proof(exc)
+            if pdf:
+                proof = PageImages(pdf)
+        problems = exc.problems or (Problem(exc.message),)
+        return Failure(next(self._ids), exc.message, tuple(problems), proof)
+
+    def _tell(self, state: ViewState) -> None:
+        for listener in self._listeners:
+            try:
+                listener(state)
+            except Exception:
+                log.exception("an event listener failed")
+
+    # --- images -------------------------------------------------------------------
+
+    def image_source(self, token: str) -> tuple[PageImages, int] | None:
+        """The page images and the 0-based page a token names, if a proof still has it."""
+        with self._cond:
+            for state in self._states.values():
+                proof = state.proof
+                if proof is not None and token in proof.tokens:
+                    return proof.images, proof.tokens.index(token)
+                failure = state.failure
+                if failure is not None and failure.proof is not None and \
+                        token.startswith(f"fit{failure.build_id}-"):
+                    return failure.proof, int(token.rpartition("-")[2]) - 1
+        return None
+
+
+@dataclass(frozen=True)
+class Menu:
+    """What the proof view's menu offers: the roles a leaflet is made for and the
+    departments, each as (id, name), in content order."""
+
+    roles: tuple[tuple[str, str], ...] = ()
+    departments: tuple[tuple[str, str], ...] = ()
+
+
+def _menu(session: Any) -> Menu:
+    """The menu of a session: read on the worker thread, so requests never touch the
+    session while it builds."""
+    content = session.content
+    roles = tuple((r.id, r.name) for r in content.roles if not r.shared)
+    departments = []
+    for entry in session.departments():
+        if isinstance(entry, tuple):
+            departments.append((str(entry[0]), str(entry[1])))
+        else:
+            departments.append((entry.id, entry.name))
+    return Menu(roles, tuple(departments))
+
+
+def _changed(result: Any) -> frozenset[int]:
+    """The pages a build changed; every page when the session does not say."""
+    changed = getattr(result, "changed_pages", None)
+    return frozenset(changed) if changed is not None else frozenset(range(1, result.pages + 1))
+
+
+def _fit_proof(exc: FitError) -> bytes | None:
+    """The fit guard's proof PDF, if the core attached one (its name is the core's)."""
+    for name in ("proof_pdf", "proof", "pdf"):
+        value = getattr(exc, name, None)
+        if isinstance(value, bytes | bytearray):
+            return bytes(value)
+    for name in ("proof_path", "proof_file", "path"):
+        value = getattr(exc, name, None)
+        if isinstance(value, Path) and value.is_file():
+            return value.read_bytes()
+    return None
+
+
+def _session_error(failure: Failure | None) -> Exception:
+    if failure is None:
+        return RuntimeError("the build session is not open yet")
+    return ContentError(failure.problems)

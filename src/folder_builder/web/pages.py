@@ -1,0 +1,145 @@
+"""Page images of a proof: PNGs rendered by PDFium from the very bytes delivered.
+
+The browser is shown pictures of the PDF, not an HTML imitation of it, so what
+is proofed is what is printed. Each page is rendered at the width the browser
+asks for (its layout width times its device pixel ratio, so it is sharp on a
+high-resolution screen), either trimmed to the TrimBox or whole, with bleed and
+crop marks. Images are kept in a small cache, so that a page is rendered once
+per width however many browsers show it.
+
+PDFium is not thread-safe: every call into it holds ``PDFIUM_LOCK``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+
+PDFIUM_LOCK = threading.Lock()
+#: The widths (device pixels) a browser may ask for; others are rounded up to one,
+#: so that the cache stays small and the image URLs few.
+WIDTHS = (240, 320, 480, 640, 800, 960, 1280, 1600, 2000, 2400)
+BOXES = ("trim", "bleed")
+CACHE_ITEMS = 400
+MM = 72 / 25.4
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Where a page's TrimBox lies in its MediaBox, in points and as fractions of the
+    MediaBox (for the trim and safe-area lines drawn over the image)."""
+
+    media_w: float
+    media_h: float
+    #: the TrimBox: left, top, width, height as fractions of the MediaBox
+    trim: tuple[float, float, float, float]
+    #: the TrimBox's size in points
+    trim_w: float
+    trim_h: float
+
+    def safe(self, inset_mm: float, box: str) -> tuple[float, float, float, float]:
+        """The safe area ``inset_mm`` inside the trim, as fractions of the image shown
+        (the trimmed page, or the whole MediaBox)."""
+        inset = inset_mm * MM
+        if box == "trim":
+            return (inset / self.trim_w, inset / self.trim_h,
+                    1 - 2 * inset / self.trim_w, 1 - 2 * inset / self.trim_h)
+        left, top, width, height = self.trim
+        return (left + inset / self.media_w, top + inset / self.media_h,
+                width - 2 * inset / self.media_w, height - 2 * inset / self.media_h)
+
+
+def snap_width(width: int) -> int:
+    """The smallest cached width at least ``width`` (the largest if none is)."""
+    return next((w for w in WIDTHS if w >= width), WIDTHS[-1])
+
+
+class PageImages:
+    """The pages of one PDF, as geometry and PNGs."""
+
+    def __init__(self, pdf: bytes) -> None:
+        self._pdf = pdf
+        self._cache: OrderedDict[tuple[int, int, str], bytes] = OrderedDict()
+        self._fingerprints: tuple[str, ...] | None = None
+        with PDFIUM_LOCK:
+            document = pdfium.PdfDocument(pdf)
+            try:
+                self.geometry = tuple(_geometry(document[i]) for i in range(len(document)))
+            finally:
+                document.close()
+
+    @property
+    def pages(self) -> int:
+        return len(self.geometry)
+
+    def png(self, index: int, width: int, box: str = "trim") -> bytes:
+        """Page ``index`` (0-based) as a PNG ``width`` device pixels wide."""
+        width = snap_width(width)
+        key = (index, width, box)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        with PDFIUM_LOCK:
+            cached = self._cache.get(key)
+            if cached is not None:
+                return cached
+            document = pdfium.PdfDocument(self._pdf)
+            try:
+                png = _render(document[index], self.geometry[index], width, box)
+            finally:
+                document.close()
+            self._cache[key] = png
+            while len(self._cache) > CACHE_ITEMS:
+                self._cache.popitem(last=False)
+        return png
+
+    def fingerprints(self) -> tuple[str, ...]:
+        """A digest of each page's small render: pages with the same digest look the
+        same. Used to find the changed pages when the session does not say."""
+        if self._fingerprints is None:
+            with PDFIUM_LOCK:
+                document = pdfium.PdfDocument(self._pdf)
+                try:
+                    self._fingerprints = tuple(
+                        hashlib.sha1(document[i].render(scale=0.5, may_draw_forms=False)
+                                     .to_pil().tobytes()).hexdigest()
+                        for i in range(len(document)))
+                finally:
+                    document.close()
+        return self._fingerprints
+
+    def aspect(self, index: int, box: str) -> float:
+        """Height over width of the image of page ``index``."""
+        g = self.geometry[index]
+        return g.trim_h / g.trim_w if box == "trim" else g.media_h / g.media_w
+
+
+def _geometry(page: pdfium.PdfPage) -> Geometry:
+    ml, mb, mr, mt = page.get_mediabox()
+    tl, tb, tr, tt = page.get_trimbox()
+    mw, mh = mr - ml, mt - mb
+    return Geometry(mw, mh, ((tl - ml) / mw, (mt - tt) / mh, (tr - tl) / mw, (tt - tb) / mh),
+                    tr - tl, tt - tb)
+
+
+def _render(page: pdfium.PdfPage, g: Geometry, width: int, box: str) -> bytes:
+    if box == "trim":
+        left, top, w, h = g.trim
+        crop = (left * g.media_w, (1 - top - h) * g.media_h,
+                (1 - left - w) * g.media_w, top * g.media_h)
+        scale = (width + 0.99) / g.trim_w  # PDFium rounds the size down
+    else:
+        crop, scale = (0, 0, 0, 0), (width + 0.99) / g.media_w
+    bitmap = page.render(scale=scale, crop=crop, may_draw_forms=False)
+    image = bitmap.to_pil()
+    if image.width > width:  # PDFium rounds some sizes up, some down
+        image = image.crop((0, 0, width, image.height))
+    out = io.BytesIO()
+    # Level 1: a proof image is made for a browser on the same machine; speed wins.
+    image.save(out, "PNG", compress_level=1)
+    return out.getvalue()

@@ -1,0 +1,82 @@
+// The proof view, live: follow the view's build state over server-sent events,
+// fetch the changing part of the page when a build finishes, and keep every page
+// image whose address did not change (only changed pages are fetched again).
+"use strict";
+(() => {
+  const proof = document.getElementById("proof");
+  if (!proof) return;
+  const key = proof.dataset.view;
+  const query = proof.dataset.query ? "?" + proof.dataset.query : "";
+  let shown = currentBuild();
+
+  function currentBuild() {
+    const status = document.getElementById("build-status");
+    return status ? status.dataset.build + ":" + status.dataset.buildId : "";
+  }
+
+  async function refresh() {
+    const response = await fetch(`/proof/${key}${query}`, { cache: "no-store" });
+    if (!response.ok) return;
+    const next = document.createElement("div");
+    next.innerHTML = await response.text();
+    // Keep the loaded <img> of every page whose image address is the same.
+    const old = new Map();
+    for (const img of proof.querySelectorAll("img[data-page]")) old.set(img.getAttribute("src"), img);
+    for (const img of next.querySelectorAll("img[data-page]")) {
+      const same = old.get(img.getAttribute("src"));
+      if (same) { img.replaceWith(same); old.delete(img.getAttribute("src")); }
+    }
+    proof.replaceChildren(...next.childNodes);
+    shown = currentBuild();
+  }
+
+  let pending = Promise.resolve();
+  const events = new EventSource(`/events/${key}`);
+  events.addEventListener("state", (event) => {
+    const state = JSON.parse(event.data);
+    if (`${state.status}:${state.build_id}` === shown) return;
+    pending = pending.then(refresh).catch(() => {});
+  });
+
+  // Options: a change of variant or page box is another address; the lines are
+  // drawn over the images, so they are switched here and kept in the address.
+  const form = document.querySelector("form.toolbar");
+  if (form) {
+    form.addEventListener("change", (event) => {
+      const input = event.target;
+      if (input.name === "trimbox" || input.name === "safe") {
+        proof.classList.toggle(input.name === "safe" ? "show-safe" : "show-trim", input.checked);
+        const url = new URL(location.href);
+        if (input.checked) url.searchParams.set(input.name, "1"); else url.searchParams.delete(input.name);
+        history.replaceState(null, "", url);
+        return;
+      }
+      form.requestSubmit();
+    });
+    form.addEventListener("submit", (event) => {
+      // Send only what differs from the defaults, so addresses stay short.
+      event.preventDefault();
+      const data = new FormData(form);
+      const url = new URL(form.action, location.href);
+      for (const [name, value] of data) {
+        if ((name === "variant" && value === "print") || (name === "box" && value === "trim")) continue;
+        if (name === "box" && data.get("variant") === "screen") continue;
+        url.searchParams.set(name, value);
+      }
+      location.assign(url);
+    });
+  }
+
+  // A click on a page shows it large; a click or Esc closes it.
+  const zoom = document.getElementById("zoom");
+  const zoomed = zoom.querySelector("img");
+  proof.addEventListener("click", (event) => {
+    const img = event.target.closest("img[data-page]");
+    if (!img) return;
+    zoomed.srcset = img.dataset.zoom;
+    zoomed.alt = img.alt;
+    zoomed.dataset.zoomPage = img.dataset.page;
+    zoom.showModal();
+  });
+  zoom.addEventListener("click", () => zoom.close());
+})();

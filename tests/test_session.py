@@ -1,0 +1,158 @@
+"""The Session API: load once, build many times, re-read only what changed."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import CONTENT, LAYOUTS, copy_content, edit, normalise
+from folder_builder import Session
+from folder_builder.cli import main
+from folder_builder.errors import ContentError, InputError
+from folder_builder.preflight import preflight
+
+NEW_WORDS = "Jeg holder styr på budgettet hver eneste uge sammen med alle mine ledere."
+
+
+def texts_of(pdf: bytes) -> list[str]:
+    return [normalise(page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+@pytest.fixture(scope="module")
+def warm(tmp_path_factory: pytest.TempPathFactory) -> tuple[Session, Path]:
+    """One session over a private content copy, the print folder built once."""
+    root = copy_content(tmp_path_factory.mktemp("session"))
+    session = Session(content=root, jobs=1)
+    return session, root
+
+
+def test_first_build_is_a_preflighted_folder_with_every_page_changed(warm):
+    session, _ = warm
+    result = session.build("folder", variant="print")
+    assert result.pages == 28
+    assert result.variant == "print"
+    assert result.report.passed, result.report.format()
+    assert result.changed_pages == frozenset(range(1, 29))
+    assert result.landings["roles-chef"][1] - result.landings["roles-chef"][0] == 1
+    assert preflight(result.pdf, "print").passed
+    assert result.pdf.startswith(b"%PDF-")
+
+
+def test_nothing_changed_means_no_changed_pages(warm):
+    session, _ = warm
+    assert session.refresh() == frozenset()
+    result = session.build("folder", variant="print")
+    assert result.changed_pages == frozenset()
+
+
+def test_a_statement_edit_is_picked_up_by_refresh_and_changes_only_its_spread(warm):
+    session, root = warm
+    before = session.build("folder", variant="print")
+    path = root / "statements" / "chef.yaml"
+    edit(path, "chef-compliance-2: Jeg bidrager til sammenhængskraften på tværs af "
+         "forvaltninger.", f"chef-compliance-2: {NEW_WORDS}")
+    assert session.refresh() == frozenset({path.resolve()})
+    assert session.refresh() == frozenset()  # once only
+    result = session.build("folder", variant="print")
+    first, last = result.landings["roles-chef"]
+    texts = texts_of(result.pdf)
+    assert NEW_WORDS in " ".join(texts[first - 1:last])
+    # The chef spread changed, and the perspective spread that quotes the statement in
+    # the chain of roles; nothing else.
+    assert result.changed_pages & set(range(first, last + 1))
+    compliance = range(result.landings["perspectives-compliance"][0],
+                       result.landings["perspectives-compliance"][1] + 1)
+    assert result.changed_pages <= set(range(first, last + 1)) | set(compliance)
+    assert result.landings == before.landings
+
+
+def test_invalid_content_keeps_the_last_good_state_and_a_fix_recovers(warm):
+    session, root = warm
+    path = root / "perspectives.yaml"
+    good = path.read_text(encoding="utf-8")
+    edit(path, "heading: Sammen sikrer vi driften", "heding: Sammen sikrer vi driften")
+    with pytest.raises(ContentError) as caught:
+        session.refresh()
+    assert any(p.path is not None and p.path.name == "perspectives.yaml"
+               and "did you mean 'heading'" in p.message for p in caught.value.problems)
+    # Still the last good content, and it still builds.
+    assert session.content.perspectives[0].heading == "Sammen sikrer vi driften"
+    with pytest.raises(ContentError):
+        session.refresh()  # still broken: still reported
+    path.write_text(good.replace("Sammen sikrer vi driften", "Sammen sikrer vi hverdagen"),
+                    encoding="utf-8")
+    assert session.refresh() == frozenset({path.resolve()})
+    assert session.content.perspectives[0].heading == "Sammen sikrer vi hverdagen"
+
+
+def test_leaflet_note_edit_and_departments(warm):
+    session, root = warm
+    listed = session.departments()
+    assert [d.id for d in listed] == ["eksempel-dagtilbud-nord", "eksempel-skoleafdelingen"]
+    assert listed[0].name == "Dagtilbud Nord (eksempel)"
+    first = session.build("leaflet", variant="print", role="chef",
+                          department="eksempel-dagtilbud-nord")
+    assert first.pages == 8 and first.changed_pages == frozenset(range(1, 9))
+    path = root / "departments" / "eksempel-dagtilbud-nord.yaml"
+    edit(path, "budgettet gennemgås med hver leder hvert kvartal",
+         "budgettet gennemgås med hver leder hver eneste måned")
+    assert session.refresh() == frozenset({path.resolve()})
+    again = session.build("leaflet", variant="print", role="chef",
+                          department="eksempel-dagtilbud-nord")
+    assert "hver eneste måned" in " ".join(texts_of(again.pdf))
+    # The note is on the role's own pages; the cover, the model page and the back
+    # page are the same as before.
+    assert again.changed_pages and len(again.changed_pages) < again.pages
+    assert 1 not in again.changed_pages and again.pages not in again.changed_pages
+    # Another product key has its own history: the plain leaflet is all new.
+    plain = session.build("leaflet", variant="print", role="chef")
+    assert plain.changed_pages == frozenset(range(1, plain.pages + 1))
+
+
+def test_deliver_gives_the_bytes_of_a_cold_command_line_build(warm, tmp_path):
+    session, root = warm
+    delivered = session.build("folder", variant="print", deliver=True)
+    target = tmp_path / "folder.pdf"
+    assert main(["build", "--content", str(root), "-o", str(target), "--jobs", "1"]) == 0
+    assert target.read_bytes() == delivered.pdf
+
+
+def test_screen_variant_and_bad_arguments(warm):
+    session, _ = warm
+    result = session.build("folder", variant="screen")
+    assert result.variant == "screen" and result.pages == 28
+    assert preflight(result.pdf, "screen").passed
+    with pytest.raises(InputError, match="unknown product"):
+        session.build("poster")
+    with pytest.raises(InputError, match="unknown variant"):
+        session.build("folder", variant="cmyk")
+    with pytest.raises(InputError, match="one role"):
+        session.build("leaflet")
+    with pytest.raises(InputError, match="no role"):
+        session.build("leaflet", role="astronaut")
+
+
+def test_strict_false_returns_a_failed_report_instead_of_raising(tmp_path):
+    layouts = tmp_path / "layouts"
+    layouts.mkdir()
+    css = (LAYOUTS / "style.css").read_text(encoding="utf-8")
+    (layouts / "style.css").write_text(css + "\nbody { color: rgb(200, 0, 0); }\n",
+                                       encoding="utf-8")
+    session = Session(content=CONTENT, layouts=layouts, jobs=1)
+    result = session.build("leaflet", variant="print", role="chef", strict=False)
+    assert not result.report.passed
+    assert any(failure.name == "colour" for failure in result.report.failures)
+    from folder_builder.errors import PreflightError
+
+    with pytest.raises(PreflightError):
+        session.build("leaflet", variant="print", role="chef")
+
+
+def test_a_missing_content_folder_is_a_content_error(tmp_path):
+    with pytest.raises(ContentError):
+        Session(content=tmp_path / "nowhere")
+    shutil.rmtree(tmp_path, ignore_errors=True)

@@ -1,0 +1,297 @@
+"""The proof app over HTTP (Starlette's test client): every route, the event stream,
+errors in place, and downloads byte for byte the CLI's.
+
+One app per module serves a private copy of the content that the tests edit; a
+second serves the bundled content untouched, for the downloads.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+with warnings.catch_warnings():  # Starlette would rather its client used httpx2
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+from conftest import CONTENT, copy_content, edit, line_of
+from folder_builder.build import BuildOptions, build
+from folder_builder.web.app import _spreads, create_app
+from folder_builder.web.builds import View
+from folder_builder.web.server import is_loopback
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+STATUS = re.compile(r'data-build="(\w+)" data-build-id="(\d+)"')
+PAGE = re.compile(r'<img data-page="(\d+)" data-token="([\w-]+)" src="([^"]+)"')
+
+
+def status(html: str) -> tuple[str, int]:
+    found = STATUS.search(html)
+    assert found, html[:2000]
+    return found.group(1), int(found.group(2))
+
+
+def wait_for(client: TestClient, key: str, wanted: str, after: int = 0,
+             timeout: float = 120) -> str:
+    """The proof fragment of ``key`` once its build is ``wanted`` with an id > after."""
+    deadline = time.monotonic() + timeout
+    while True:
+        html = client.get(f"/proof/{key}").text
+        state, build_id = status(html)
+        if state == wanted and build_id > after:
+            return html
+        assert time.monotonic() < deadline, f"still {state} {build_id}: {html[:1500]}"
+        time.sleep(0.1)
+
+
+def tree(root: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file under ``root`` with its modification time and bytes."""
+    return {str(p.relative_to(root)): (p.stat().st_mtime_ns, p.read_bytes())
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def content(tmp_path_factory) -> Path:
+    return copy_content(tmp_path_factory.mktemp("web"))
+
+
+@pytest.fixture(scope="module")
+def client(content: Path):
+    with TestClient(create_app(content)) as client:
+        wait_for(client, "folder@print", "ok")
+        yield client
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    """An app over the bundled content, with no watcher: it must change nothing."""
+    before = tree(CONTENT)
+    with TestClient(create_app(CONTENT, watch=False)) as client:
+        yield client
+    assert tree(CONTENT) == before, "the server wrote into content/"
+
+
+def test_spreads_are_as_the_reader_holds_the_booklet():
+    assert _spreads(8) == [(None, 1), (2, 3), (4, 5), (6, 7), (8, None)]
+    rows = _spreads(28)
+    assert rows[0] == (None, 1) and rows[-1] == (28, None) and len(rows) == 15
+    assert all(left % 2 == 0 and right == left + 1 for left, right in rows[1:-1])
+
+
+def test_view_keys_name_every_view():
+    for view in (View(), View("folder", "screen"), View("leaflet", "print", "chef"),
+                 View("leaflet", "screen", "chef", "eksempel-skoleafdelingen")):
+        assert View.from_key(view.key) == view
+    for bad in ("folder", "folder@pdf", "leaflet@print", "leaflet/a/b/c@print", "x@print"):
+        with pytest.raises(ValueError):
+            View.from_key(bad)
+
+
+def test_only_loopback_addresses_count_as_this_machine():
+    assert all(map(is_loopback, ("127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost")))
+    assert not any(map(is_loopback, ("0.0.0.0", "192.168.1.10", "::", "example.org")))
+
+
+def test_the_folder_is_shown_as_28_pages_in_spreads(client):
+    html = client.get("/").text
+    assert status(html) == ("ok", status(html)[1]) and status(html)[1] >= 1
+    pages = [int(n) for n, _, _ in PAGE.findall(html)]
+    assert pages == list(range(1, 29))
+    spreads = re.split(r'<div class="spread(?: single)?">', html)[1:]
+    assert len(spreads) == 15
+    sides = [[(int(n), side) for side, n in re.findall(
+        r'<figure class="page (left|right)[^"]*">\s*<div class="sheet">\s*<img data-page="(\d+)"',
+        spread)] for spread in spreads]
+    # the cover alone on the right, spreads of an even and an odd page, the back alone
+    assert sides[0] == [(1, "right")] and sides[-1] == [(28, "left")]
+    assert all(pair == [(n, "left"), (n + 1, "right")]
+               for pair, n in zip(sides[1:-1], range(2, 28, 2), strict=True))
+    assert html.count('class="spread single"') == 2
+    assert 'data-download="print" href="/download/print/folder@print"' in html
+    assert 'data-download="screen" href="/download/screen/folder@print"' in html
+    assert 'data-preflight="pass"' in html
+    assert "data-problem" not in html
+    # the menu reaches every role that has a leaflet, alone and for each department
+    for role in ("medarbejder", "leder-af-medarbejder", "leder-af-leder", "chef", "direktoer"):
+        assert f'href="/leaflet/{role}"' in html
+        assert f'href="/leaflet/{role}/eksempel-dagtilbud-nord"' in html
+    assert 'href="/leaflet/faelles"' not in html
+
+
+def test_page_images_are_pngs_of_the_asked_width(client):
+    html = client.get("/").text
+    _, token, _ = PAGE.findall(html)[0]
+    response = client.get(f"/page/{token}.png?box=trim&w=480")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/png"
+    assert "immutable" in response.headers["cache-control"]
+    trim = Image.open(io.BytesIO(response.content))
+    assert trim.width == 480
+    assert trim.height == pytest.approx(480 * 210 / 148, abs=2)
+    # with bleed and marks the image shows more than the trimmed page
+    whole = Image.open(io.BytesIO(client.get(f"/page/{token}.png?box=bleed&w=480").content))
+    assert whole.width == 480 and whole.height / whole.width != pytest.approx(210 / 148, abs=0.01)
+    # widths snap to the few the cache keeps; a high-resolution screen asks for more
+    assert Image.open(io.BytesIO(client.get(f"/page/{token}.png?w=1500").content)).width == 1600
+    assert client.get("/page/0-1.png?w=480").status_code == 404
+    assert client.get(f"/page/{token}.png?w=wide").status_code == 400
+    assert client.get(f"/page/{token}.png?box=cropped").status_code == 400
+
+
+def test_print_view_options_trim_bleed_and_lines(client):
+    html = client.get("/?box=bleed&trimbox=1&safe=1").text
+    assert 'class="box-bleed show-trim show-safe"' in html
+    assert "box=bleed&amp;w=" in html
+    assert html.count('class="line trim"') == 28 and html.count('class="line safe"') == 28
+    plain = client.get("/").text
+    assert 'class="box-trim"' in plain
+    # the screen PDF has no bleed: its view has neither box choice nor trim line
+    screen = client.get("/?variant=screen&box=bleed").text
+    assert 'name="box"' not in screen and 'class="line trim"' not in screen
+
+
+def test_the_full_preflight_report(client):
+    response = client.get("/report/folder@print")
+    assert response.status_code == 200
+    for check in ("pages", "trim box", "bleed box", "fonts", "colour", "output intent"):
+        assert re.search(rf"<th>PASS</th><td><pre>{check}\b", response.text), check
+
+
+def test_event_stream_and_changed_pages_after_a_save(client, content):
+    _, before = status(client.get("/proof/folder@print").text)
+    statements = content / "statements" / "chef.yaml"
+    with client.stream("GET", "/events/folder@print") as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        events = _events(stream.iter_lines())
+        first = next(events)
+        assert first["status"] == "ok" and first["build_id"] == before
+        edit(statements, "for mit område.", "for hele mit område.")  # the watcher sees it
+        seen = [next(events)]
+        while seen[-1]["status"] != "ok":
+            seen.append(next(events))
+    assert seen[0]["status"] == "building"
+    done = seen[-1]
+    assert done["build_id"] > before
+    # only the chef's pages changed (the statement's spread), not the whole folder
+    assert 1 <= len(done["changed"]) <= 4, done
+    html = client.get("/").text
+    marked = re.findall(r'<figure class="page \w+ changed">\s*<div class="sheet">\s*'
+                        r'<img data-page="(\d+)"', html)
+    assert [int(n) for n in marked] == done["changed"]
+    tokens = {int(n): t for n, t, _ in PAGE.findall(html)}
+    for page in range(1, 29):
+        assert tokens[page].startswith(f"{done['build_id']}-") == (page in done["changed"])
+
+
+def _events(lines):
+    for line in lines:
+        if line.startswith("data: "):
+            yield json.loads(line[6:])
+
+
+def test_a_broken_file_is_listed_in_the_page_and_the_last_good_proof_stays(client, content):
+    _, before = status(client.get("/proof/folder@print").text)
+    statements = content / "statements" / "medarbejder.yaml"
+    good = statements.read_text(encoding="utf-8")
+    line = line_of(statements, "medarbejder-compliance-2:")
+    edit(statements, "  medarbejder-compliance-2:", "\tmedarbejder-compliance-2:")
+    try:
+        html = wait_for(client, "folder@print", "failed", before)
+        problems = re.findall(r"<li data-problem>(.*?)</li>", html, re.S)
+        assert len(problems) == 1
+        text = re.sub(r"<[^>]+>|\s+", " ", problems[0])
+        assert "statements/medarbejder.yaml" in text and f"linje {line}" in text
+        assert "tab" in text
+        # the last good proof stays, dimmed, under the list
+        assert '<div class="proof-pages dimmed"' in html
+        assert len(PAGE.findall(html)) == 28
+        assert html.index("data-problem") < html.index("data-page=")
+    finally:
+        statements.write_text(good, encoding="utf-8")
+    _, failed = status(html)
+    html = wait_for(client, "folder@print", "ok", failed)
+    assert "data-problem" not in html and "dimmed" not in html
+
+
+def test_a_section_that_overflows_is_named_in_the_page(client, content):
+    _, before = status(client.get("/proof/folder@print").text)
+    statements = content / "statements" / "leder-af-leder.yaml"
+    good = statements.read_text(encoding="utf-8")
+    edit(statements, "leder-af-leder-compliance-2: Jeg sikrer",
+         "leder-af-leder-compliance-2: " + "Jeg sikrer, at budgettet overholdes. " * 40
+         + "Jeg sikrer")
+    try:
+        html = wait_for(client, "folder@print", "failed", before)
+        text = re.sub(r"<[^>]+>|\s+", " ", html)
+        assert "roles-leder-af-leder" in text and "plan.yaml" in text
+        assert "data-problem" in html and len(PAGE.findall(html)) >= 28
+    finally:
+        statements.write_text(good, encoding="utf-8")
+    wait_for(client, "folder@print", "ok", status(html)[1])
+
+
+def test_leaflet_routes(client):
+    html = client.get("/leaflet/chef/eksempel-skoleafdelingen").text
+    assert 'data-view="leaflet/chef/eksempel-skoleafdelingen@print"' in html
+    html = wait_for(client, "leaflet/chef/eksempel-skoleafdelingen@print", "ok")
+    assert [int(n) for n, _, _ in PAGE.findall(html)] == list(range(1, 9))
+    screen = client.get("/leaflet/chef?variant=screen")
+    assert screen.status_code == 200 and 'data-view="leaflet/chef@screen"' in screen.text
+    assert wait_for(client, "leaflet/chef@screen", "ok").count("data-page=") == 8
+
+
+def test_unknown_addresses_say_what_exists(client):
+    response = client.get("/leaflet/kok")
+    assert response.status_code == 404
+    assert "kok" in response.text and "leder-af-leder" in response.text
+    response = client.get("/leaflet/chef/ingen-afdeling")
+    assert response.status_code == 404 and "eksempel-dagtilbud-nord" in response.text
+    assert client.get("/leaflet/faelles").status_code == 404
+    response = client.get("/?variant=tryk")
+    assert response.status_code == 400 and "print" in response.text
+    assert client.get("/proof/nothing@print").status_code == 404
+    assert client.get("/events/folder@nowhere").status_code == 404
+    assert client.get("/download/pdfx/folder@print").status_code == 404
+    assert client.get("/static/proof.js").status_code == 200
+
+
+def test_downloads_are_the_cli_pdfs_byte_for_byte(bundled, folders):
+    for variant in ("print", "screen"):
+        response = bundled.get(f"/download/{variant}/folder@print")
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/pdf"
+        assert f'filename="folder-{variant}.pdf"' in response.headers["content-disposition"]
+        assert response.content == folders[variant].path.read_bytes(), variant
+
+
+def test_leaflet_download_is_the_cli_leaflet(bundled, tmp_path):
+    response = bundled.get("/download/print/leaflet/chef/eksempel-dagtilbud-nord@print")
+    assert response.status_code == 200
+    assert 'filename="chef--eksempel-dagtilbud-nord-print.pdf"' in \
+        response.headers["content-disposition"]
+    [cli] = build(BuildOptions(content=CONTENT, role="chef",
+                               department="eksempel-dagtilbud-nord",
+                               output=tmp_path / "leaflet.pdf"))
+    assert response.content == cli.path.read_bytes()
+
+
+def test_a_download_that_cannot_be_built_says_why(client, content):
+    statements = content / "statements" / "chef.yaml"
+    good = statements.read_text(encoding="utf-8")
+    _, before = status(client.get("/proof/folder@print").text)
+    edit(statements, "  chef-compliance-1:", "  chef-compliance-1: [")
+    try:
+        wait_for(client, "folder@print", "failed", before)
+        response = client.get("/download/print/folder@print")
+        assert response.status_code == 422
+        assert "data-problem" in response.text and "statements/chef.yaml" in response.text
+    finally:
+        statements.write_text(good, encoding="utf-8")
