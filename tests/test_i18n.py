@@ -31,7 +31,9 @@ def source_messages() -> set[str]:
 
 
 def fields(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    """The {fields} and %(fields)s of a message: a translation must keep them all."""
+    braces = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    return braces | set(re.findall(r"%\((\w+)\)s", text))
 
 
 @pytest.mark.parametrize("language", ["da", "en"])

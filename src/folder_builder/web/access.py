@@ -325,3 +325,27 @@ class RateLimiter:
         if wait:
             raise AccessError(N_("too many builds at once; try again in {seconds} s",
                                  seconds=math.ceil(wait)), status=429)
+
+
+class LocalKeys(Keys):
+    """The keys of a studio served on a loopback address: no links are given, so
+    nothing is written; a secret made at start signs the forms' CSRF tokens (a
+    web page in the same browser could otherwise post to 127.0.0.1)."""
+
+    def __init__(self) -> None:
+        self.folder = Path()
+        self.secret_file = self.links_file = Path()
+        self._lock = threading.Lock()
+        self._memory: dict[str, int] = {}
+        self.secret = secrets.token_urlsafe(32).encode()
+
+    def _generations(self) -> dict[str, int]:
+        return dict(self._memory)
+
+    def revoke(self, scope: str) -> int:
+        with self._lock:
+            self._memory[scope] = self._memory.get(scope, 0) + 1
+            return self._memory[scope]
+
+    def rotate(self) -> None:
+        self.secret = secrets.token_urlsafe(32).encode()

@@ -82,12 +82,15 @@ class _Streams:
 
 
 def create_app(content: Path | None = None, layouts: Path | None = None, *,
-               watch: bool = True, session_factory: Callable[[], Any] | None = None
-               ) -> Starlette:
+               watch: bool = True, session_factory: Callable[[], Any] | None = None,
+               public: bool = False, keys: Any = None, base_url: str | None = None,
+               check_host: bool = False) -> Starlette:
     """The proof app for a content folder (default: the bundled one).
 
     ``watch`` starts the file watcher; ``session_factory`` makes the build session
-    (default: the core's Session for ``content`` and ``layouts``).
+    (default: the core's Session for ``content`` and ``layouts``). ``public`` (a
+    non-loopback host) makes every page need a key from ``keys`` (access.Keys);
+    ``base_url`` is the address department links are made with.
     """
     from .interim import open_session
     from .watcher import Watcher
@@ -286,6 +289,13 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
     app.state.coordinator = coordinator
     app.state.streams = streams
     app.state.watcher = watcher
+    # The department studio (studio.py) and the guard in front of every route
+    # (guard.py): keys and a public host come from serve --host.
+    from .access import LocalKeys
+    from .studio import install
+
+    install(app, coordinator, content_dir, keys or LocalKeys(), public=public,
+            base_url=base_url, check_host=check_host)
     return app
 
 

@@ -88,7 +88,9 @@ def say(language: str, message: Message | str, /, **fields: object) -> str:
     """``message`` in ``language``: a Message, or a message id and its fields."""
     if isinstance(message, Message):
         return message.translate(language)
-    return translations(language).gettext(message).format(**fields)
+    text = translations(language).gettext(message)
+    # Text that is not a message id (a loader's message) may hold braces of its own.
+    return text.format(**fields) if fields else text
 
 
 def install(env, language: str) -> None:

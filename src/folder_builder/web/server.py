@@ -55,15 +55,23 @@ def serve(content: Path | None = None, layouts: Path | None = None, *,
     """Serve the proof until Ctrl-C; returns the exit code (0 after a clean stop)."""
     import uvicorn
 
+    from .access import Keys
     from .app import create_app
 
-    if not is_loopback(host):
-        raise InputError(say("serve_host", host=host))
+    public = not is_loopback(host)
+    # Beyond this machine nothing is served without a key (access.py): the secret is
+    # made (0600) in the user's config folder, and the editor's link printed below.
+    keys = Keys(content=content) if public else None
     sock = _bind(host, port)
     bound = sock.getsockname()[1]
     shown = f"[{host.strip('[]')}]" if ":" in host else host
+    if public and host in ("0.0.0.0", "::"):
+        shown = socket.getfqdn()
     url = f"http://{shown}:{bound}/"
-    app = create_app(content, layouts)
+    app = create_app(content, layouts, public=public, keys=keys, base_url=url.rstrip("/"),
+                     check_host=not public)
+    if keys is not None:
+        url = keys.link(url.rstrip("/"))
     streams = app.state.streams
 
     class Server(uvicorn.Server):
