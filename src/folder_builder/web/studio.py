@@ -389,12 +389,19 @@ class Studio:
         shown = {f.key for b in blocks for f in (b.role_note, *(
             x for _, pn, sts in b.perspectives for x in (pn, *sts)))}
         hidden_notes = {k: v for k, v in form.notes.items() if k not in shown}
+        errors = errors or {}
+        boxes = {"name", "contact", "introduction", "logo", "questions",
+                 *(f"questions[{n}]" for n in range(1, max(1, len(form.questions)) + 1)),
+                 *(f"notes.{k}" for k in shown)}
+        # A problem with no box of its own in this form (a note on another role's
+        # statement, a file-level problem) is listed at the top, with its field.
+        loose = {k: v for k, v in errors.items() if k not in boxes}
         reflection = next((s.title for s in content.plans.get("leaflet", ())
                            if s.layout == "reflection"), None)
         base_pages = sum(s.pages for s in content.plans.get("leaflet", ()))
         return self.page(
             "studio_editor.html.j2", request, status=status, slug=slug, form=form,
-            token=token, errors=errors or {}, role=role, blocks=blocks,
+            token=token, errors=errors, loose=loose, role=role, blocks=blocks,
             roles=[(r.id, r.name) for r in content.roles if not r.shared],
             hidden_notes=hidden_notes, saved=saved, notice=notice, broken=broken,
             history=history[:1], history_count=len(history), logo=self.logo_info(path, form),
