@@ -346,7 +346,7 @@ def test_batch_workers_lay_out_a_leaflet_that_can_be_cut_into_parts(tmp_path, mo
 
     monkeypatch.setattr(folder_builder.build, "run_side_by_side", recorded)
     root = copy_content(tmp_path)
-    edit(root / "plan.yaml", "    grow: true\n", "")
+    edit(root / "plan.yaml", "    grow: true\n", "", count=2)  # the role's and the reflection's
     edit(root / "plan.yaml", "    pad: true\n", "")
     out = tmp_path / "leaflets"
     stream = io.StringIO()

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import re
 import secrets
 import tempfile
 import threading
@@ -120,6 +121,9 @@ class Preview:
     pages: int
     problems: dict[str, list[str]] = field(default_factory=dict)
     message: str = ""
+    #: The text of each page: the alternative text of its image, so the proof can
+    #: be read by a screen reader too.
+    texts: tuple[str, ...] = ()
 
 
 class DraftBuilds:
@@ -159,7 +163,8 @@ class DraftBuilds:
                 result = self.coordinator.call(lambda session: session.build(
                     "leaflet", variant="print", role=role, department=path, strict=False))
                 token = f"{number}-{secrets.token_hex(4)}"
-                preview = Preview(token, PageImages(result.pdf), result.pages)
+                preview = Preview(token, PageImages(result.pdf), result.pages,
+                                  texts=_page_texts(result.pdf))
             except ContentError as exc:
                 preview = Preview(f"{number}", None, 0, _problems_by_field(exc.problems),
                                   exc.message)
@@ -173,6 +178,27 @@ class DraftBuilds:
                 while len(self.previews) > PREVIEWS_KEPT:
                     self.previews.popitem(last=False)
             return preview
+
+
+def _page_texts(pdf: bytes) -> tuple[str, ...]:
+    """Each page's text, as a reader meets it (PDFium), white space collapsed."""
+    import pypdfium2 as pdfium
+
+    from .pages import PDFIUM_LOCK
+
+    with PDFIUM_LOCK:
+        document = pdfium.PdfDocument(pdf)
+        try:
+            texts = []
+            for index in range(len(document)):
+                textpage = document[index].get_textpage()
+                # a hyphen the layout inserted at a line end: join the word again
+                raw = re.sub("[\ufffe\x02]\\s*", "", textpage.get_text_range())
+                texts.append(" ".join(raw.split()))
+                textpage.close()
+            return tuple(texts)
+        finally:
+            document.close()
 
 
 def _problems_by_field(problems) -> dict[str, list[str]]:
@@ -466,6 +492,7 @@ class Studio:
                     "message": preview.message if preview else ""}
         spreads = _spreads(preview.pages)
         return {"status": "ok", "pages": preview.pages, "token": preview.token,
+                "texts": list(preview.texts),
                 "spreads": [[None if n is None else
                              f"/departments/{slug}/preview/{preview.token}-{n}.png"
                              for n in pair] for pair in spreads],

@@ -72,7 +72,8 @@
         img.src = src + "?w=480";
         img.srcset = `${src}?w=480 480w, ${src}?w=800 800w, ${src}?w=1280 1280w`;
         img.sizes = "(min-width: 1500px) 330px, 22vw";
-        img.alt = fill(words.page, { n });
+        // The page's text is its alternative text: the proof can be read aloud too.
+        img.alt = fill(words.page, { n }) + ": " + (data.texts[n - 1] || "");
         img.dataset.page = n;
         sheet.appendChild(img);
         const caption = document.createElement("figcaption");
