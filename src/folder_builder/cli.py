@@ -129,12 +129,14 @@ def _parser() -> argparse.ArgumentParser:
         "serve", help="show a live proof of the folder and every leaflet in the browser",
         description="Start a local web server that shows the folder and each leaflet as "
         "spreads, rebuilds as soon as a content, layout or font file is saved, and lists "
-        "any problem in the page. It binds to this machine only (127.0.0.1). Stop it "
-        "with Ctrl-C.")
+        "any problem in the page, and runs the department studio (/departments), where a "
+        "department makes its leaflet in a form beside its proof. It binds to this machine "
+        "only (127.0.0.1) unless --host says otherwise. Stop it with Ctrl-C.")
     common(serve_cmd, makes_pdfs=False)
     serve_cmd.add_argument("--host", default="127.0.0.1", metavar="HOST",
-                           help="address to listen on; only this machine's own (loopback) "
-                           "addresses are allowed (default: 127.0.0.1)")
+                           help="address to listen on (default: 127.0.0.1, this machine "
+                           "only); any other address, e.g. 0.0.0.0 for the intranet, serves "
+                           "nothing without a key and prints the editor's link (see 'link')")
     serve_cmd.add_argument("--port", type=int, default=8000, metavar="PORT",
                            help="port to listen on (default: 8000; 0 picks a free one)")
     serve_cmd.add_argument("--open", dest="open_browser", action="store_true",
