@@ -41,6 +41,9 @@ def environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
         extensions=["jinja2.ext.do"],
         bytecode_cache=template_cache(),
     )
+    from .contact import contact_parts
+
+    env.globals["contact_parts"] = contact_parts  # the leaflet's contact line (contact.py)
     return env
 
 
