@@ -555,3 +555,22 @@ def test_the_english_fixture_gets_an_english_studio(tmp_path):
         editor = browser.get("/departments/test-team").text
         assert "Your notes beside the statements" in editor
         assert "print both sides, flip on short edge, fold, staple" in editor
+
+
+@pytest.mark.parametrize("logo", ["logos/eksempel-dagtilbud-nord.svg",
+                                  "logos/eksempel-skoleafdelingen-0123456789.png",
+                                  "statements/chef.yaml", "../layouts/colour/x.png"])
+def test_a_form_cannot_take_another_departments_logo_or_any_other_file(client, content, logo):
+    path = content / "departments" / f"{SKOLE}.yaml"
+    before = path.read_bytes()
+    data = {**editor_form(client, SKOLE), "logo_path": logo}
+    if logo.startswith("logos/eksempel-skoleafdelingen-"):  # its own name, but no such file
+        response = client.post(f"/departments/{SKOLE}", data=data, headers=ORIGIN)
+        assert response.status_code == 422 and "no such file" in response.text
+    else:
+        response = client.post(f"/departments/{SKOLE}", data=data, headers=ORIGIN)
+        assert response.status_code == 422
+        assert "brug upload herunder for at skifte logoet" in unescape(response.text)
+        preview = client.post(f"/departments/{SKOLE}/preview", data=data, headers=ORIGIN)
+        assert preview.status_code == 422 and "logo" in preview.json()["problems"]
+    assert path.read_bytes() == before

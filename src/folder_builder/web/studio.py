@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import yaml
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
@@ -160,8 +161,8 @@ class DraftBuilds:
             path = folder / f"{slug}.yaml"
             path.write_text(text, "utf-8")
             try:
-                result = self.coordinator.call(lambda session: session.build(
-                    "leaflet", variant="print", role=role, department=path, strict=False))
+                result = self.coordinator.call(lambda session: _build_draft(session, role,
+                                                                            path))
                 token = f"{number}-{secrets.token_hex(4)}"
                 preview = Preview(token, PageImages(result.pdf), result.pages,
                                   texts=_page_texts(result.pdf))
@@ -178,6 +179,18 @@ class DraftBuilds:
                 while len(self.previews) > PREVIEWS_KEPT:
                     self.previews.popitem(last=False)
             return preview
+
+
+def _build_draft(session: Any, role: str, path: Path) -> Any:
+    """The proof of the draft at ``path``; the session forgets the draft after (it
+    keeps each department file it has loaded, and every draft is a new file)."""
+    try:
+        return session.build("leaflet", variant="print", role=role, department=path,
+                             strict=False)
+    finally:
+        kept = getattr(session, "_departments", None)
+        if isinstance(kept, dict):
+            kept.pop(path, None)
 
 
 def _page_texts(pdf: bytes) -> tuple[str, ...]:
@@ -360,6 +373,23 @@ class Studio:
             if low else None)
         return info
 
+    def foreign_logo(self, slug: str, path: Path, form: files.DepartmentForm
+                     ) -> Message | None:
+        """Why the form's logo may not be used: a form may keep the department's
+        current logo or name one uploaded for it (logos/<slug>-<digest>.png|svg),
+        never another file (another department's logo, a file of the content)."""
+        if not form.logo:
+            return None
+        if re.fullmatch(rf"logos/{re.escape(slug)}-[0-9a-f]{{10}}\.(png|svg)", form.logo):
+            return None
+        try:
+            current = yaml.safe_load(path.read_text("utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            current = {}
+        if isinstance(current, dict) and current.get("logo") == form.logo:
+            return None
+        return N_("use the upload below to change the logo")
+
     def _logo_box(self):
         from ..templates import STYLESHEET, find_file, layout_dirs
 
@@ -441,6 +471,10 @@ class Studio:
         form = form_from_request(data)
         token = str(data.get("token", "")) or None
         content = self.contents.get()
+        refused = self.foreign_logo(slug, path, form)
+        if refused:
+            return await self.editor(request, form=form, token=token,
+                                     errors={"logo": [refused]}, status=422)
         try:
             await run_in_threadpool(files.save, path, form, token, content)
         except files.FormError as exc:
@@ -469,6 +503,10 @@ class Studio:
         content = self.contents.get()
         form = form_from_request(data)
         role = self.role_of(content, str(data.get("role", "")))
+        refused = self.foreign_logo(slug, path, form)
+        if refused:
+            return JSONResponse(self._preview_json(slug, None, {"logo": [refused]}),
+                                status_code=422)
         try:
             files._check_form(form)
         except files.FormError as exc:
@@ -705,6 +743,9 @@ def install(app, coordinator: Any, content_root: Path, keys: Keys, *, public: bo
     app.add_middleware(Guard, keys=keys, public=public, language=studio.language,
                        check_host=check_host)
     app.state.studio = studio
+    import atexit
+
+    atexit.register(studio.drafts.close)  # the drafts' temporary folder
     return studio
 
 

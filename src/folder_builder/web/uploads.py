@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import threading
 import warnings
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ from pathlib import Path
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from ..errors import InputError
 from .i18n import N_, Message
@@ -132,7 +133,7 @@ def _raster(data: bytes, kind: str) -> Logo:
                     height=height, limit=MAX_PIXELS // 1_000_000))
             if image.format != kind.upper():
                 raise UploadError(N_("the file starts like a {kind} but is not one", kind=name))
-            image.load()
+            _load_whole(image)
     except UploadError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -148,6 +149,24 @@ def _raster(data: bytes, kind: str) -> Logo:
     out = io.BytesIO()
     image.save(out, "PNG", optimize=False)
     return Logo("png", out.getvalue(), kind, width, height)
+
+
+_WHOLE = threading.Lock()
+
+
+def _load_whole(image: Image.Image) -> None:
+    """Decode every pixel, refusing a truncated file. WeasyPrint, imported in the
+    same process, tells Pillow to fill what is missing in a truncated image with
+    grey (``LOAD_TRUNCATED_IMAGES``); an upload must not pass that way, so the
+    setting is off while the upload decodes (the stored logo is re-encoded whole,
+    so a build never meets a truncated one)."""
+    with _WHOLE:
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            image.load()
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
 
 
 def _local(name: str) -> str:
