@@ -92,11 +92,16 @@ def saver(client: Client, http: httpx.Client, until: float, every: float) -> Non
     client.wake.set()
 
 
-def previewer(client: Client, http: httpx.Client, until: float) -> None:
+def previewer(client: Client, http: httpx.Client, until: float, grace: float) -> None:
     page = http.get(f"/departments/{client.slug}?role=chef").text
     while True:
         client.wake.wait(timeout=1.0)
         client.wake.clear()
+        if time.monotonic() > until + grace:
+            if client.newest != client.shown:
+                client.failures.append(f"{client.newest - client.shown} saves without a "
+                                       f"proof {grace:g} s after the end")
+            return
         if client.newest == client.shown:
             if time.monotonic() > until + 1:
                 return
@@ -112,7 +117,9 @@ def previewer(client: Client, http: httpx.Client, until: float) -> None:
             continue
         answer = response.json() if response.status_code in (200, 422) else {}
         if response.status_code != 200 or answer.get("status") != "ok":
-            client.failures.append(f"proof: {response.status_code} {answer.get('status')}")
+            client.failures.append(f"proof: {response.status_code} {answer.get('status')} "
+                                   f"{answer.get('problems') or answer.get('message', '')}")
+            client.shown = wanted  # counted as failed, not retried
             continue
         if not any(note in text for text in answer.get("texts", [])):
             client.failures.append(f"proof of '{note}' does not show it")
@@ -134,6 +141,8 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--every", type=float, default=2)
+    parser.add_argument("--grace", type=float, default=300,
+                        help="how long after the last save a proof may still come")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="folder-builder-load-"))
@@ -164,12 +173,17 @@ def main() -> int:
         threads = []
         for client in clients:
             http = httpx.Client(base_url=base, timeout=600, headers={"Origin": base})
+            http.get("/departments")  # the browser's session cookie, before both threads
             threads += [threading.Thread(target=saver, args=(client, http, until, args.every)),
-                        threading.Thread(target=previewer, args=(client, http, until))]
+                        threading.Thread(target=previewer,
+                                         args=(client, http, until, args.grace))]
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join()
+        while any(thread.is_alive() for thread in threads):
+            time.sleep(5)
+            print(f"  {time.monotonic() - started:5.0f} s: "
+                  f"{sum(len(c.saved) for c in clients)} saves, "
+                  f"{sum(c.proofs for c in clients)} proofs", flush=True)
         elapsed = time.monotonic() - started
     finally:
         server.terminate()

@@ -143,6 +143,17 @@ class Session:
         if not changed:
             self._files = now  # touched but unchanged files: remember their new times
             return changed
+        from .content import DEPARTMENTS
+
+        departments = (Path(self._options.content) / DEPARTMENTS).resolve()
+        if all(path.is_relative_to(departments) for path in changed):
+            # Only department files or their logos: nothing the builder holds. They
+            # are loaded (and checked) when a leaflet asks for them, so a studio's
+            # saves do not make every build wait for a whole new builder.
+            self._files = now
+            self._departments = {path: kept for path, kept in self._departments.items()
+                                 if path.resolve() not in changed and path not in changed}
+            return changed
         builder = self._new_builder()  # raises, leaving the session as it was
         self._builder, self._files = builder, now
         self._departments = {path: kept for path, kept in self._departments.items()
@@ -266,7 +277,10 @@ def _snapshot(folders: Iterable[Path], before: dict[Path, tuple[tuple[int, int],
         if not folder.is_dir():
             continue
         for path in folder.rglob("*"):
-            if not path.is_file() or path.name.startswith(".") or "__pycache__" in path.parts:
+            hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
+            # (hidden: also what lies in hidden folders, as the studio's kept versions
+            # in content/departments/.history/, which no build reads)
+            if not path.is_file() or hidden or "__pycache__" in path.parts:
                 continue
             signature = _signature(path)
             kept = before.get(path)
