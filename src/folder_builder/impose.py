@@ -128,31 +128,27 @@ def build_imposed(options: BuildOptions, sheet: str = "a4") -> tuple[Path, int]:
     """Build the leaflet of ``options`` and write its office-printer edition.
 
     The pages come from the screen PDF: sRGB, which is what an office printer
-    expects, already without bleed. That PDF is made (and preflighted) in a
-    temporary folder; only the imposed PDF is written, atomically, to
-    ``options.output`` or ``build/leaflets/ROLE[--DEPT]-SHEET.pdf``.
+    expects, already without bleed. It is made in memory by a Session, exactly as
+    the CLI delivers it (``deliver=True``); only the imposed PDF is written,
+    atomically, to ``options.output`` or ``build/leaflets/ROLE[--DEPT]-SHEET.pdf``.
     Returns the path written and the number of sheets.
     """
-    import tempfile
     from dataclasses import replace
 
-    from .build import Builder
     from .output import write_atomic
+    from .session import Session
 
     if sheet not in SHEETS:
         raise InputError(f"unknown sheet size '{sheet}'; choose from {', '.join(SHEETS)}")
-    options = replace(options, variants=("screen",), keep_html=False)
-    builder = Builder(options)
-    role = builder.leaflet_role(options.role or "")
-    department = builder.department(options.department) if options.department else None
+    session = Session(options.content, options.layouts)
+    role = session.role(options.role or "")
+    department = session.department(options.department) if options.department else None
     target = options.output
     if target is None:
-        screen = options.target("screen", role, department)
+        screen = replace(options, variants=("screen",)).target("screen", role, department)
         target = screen.with_name(screen.name.removesuffix("-screen.pdf") + f"-{sheet}.pdf")
-    with tempfile.TemporaryDirectory(prefix="folder-builder-impose-") as folder:
-        source = Path(folder) / "leaflet-screen.pdf"
-        result = builder.make("screen", product="leaflet", target=source, role=role,
-                              department=department)
-        imposed = impose(source.read_bytes(), sheet)
-    write_atomic(target, imposed)
+    result = session.build("leaflet", variant="screen", role=role.id,
+                           department=department.id if department else None,
+                           deliver=True)
+    write_atomic(target, impose(result.pdf, sheet))
     return target, -(-result.pages // 4)
