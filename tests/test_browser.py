@@ -63,7 +63,7 @@ def page(browser):
 def open_proof(page, server, path: str = "/"):
     page.goto(server.url.rstrip("/") + path)
     page.wait_for_selector('[data-build="ok"]')
-    page.wait_for_function("[...document.querySelectorAll('img[data-page]')]"
+    page.wait_for_function("() => [...document.querySelectorAll('img[data-page]')]"
                            ".every(img => img.complete && img.naturalWidth > 0)")
 
 
@@ -97,7 +97,7 @@ def test_a_click_zooms_a_page(page, server):
     open_proof(page, server)
     page.locator('img[data-page="5"]').click()
     zoomed = page.locator("dialog#zoom img")
-    page.wait_for_function("document.querySelector('dialog#zoom img').naturalWidth > 0")
+    page.wait_for_function("() => document.querySelector('dialog#zoom img').naturalWidth > 0")
     assert page.locator("dialog#zoom").is_visible()
     assert zoomed.get_attribute("data-zoom-page") == "5"
     assert zoomed.bounding_box()["height"] > 1.5 * page.locator(
@@ -114,10 +114,10 @@ def test_a_save_replaces_and_marks_only_the_changed_pages(page, server, content)
     fetched = []
     page.on("request", lambda r: fetched.append(r.url) if "/page/" in r.url else None)
     edit(content / "statements" / "chef.yaml", "for mit område.", "for hele mit eget område.")
-    page.wait_for_function(f"{BUILD_ID} > {before} && "
+    page.wait_for_function(f"() => {BUILD_ID} > {before} && "
                            "document.getElementById('build-status').dataset.build === 'ok'",
                            timeout=60_000)
-    page.wait_for_function("[...document.querySelectorAll('img[data-page]')]"
+    page.wait_for_function("() => [...document.querySelectorAll('img[data-page]')]"
                            ".every(img => img.complete && img.naturalWidth > 0)")
     marked = sorted(int(n) for n in page.locator(".page.changed img").evaluate_all(
         "els => els.map(e => e.dataset.page)"))

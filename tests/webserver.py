@@ -21,6 +21,8 @@ ADDRESS = re.compile(r"http://127\.0\.0\.1:(\d+)/")
 class Server:
     process: subprocess.Popen
     url: str
+    #: the printed address, as matched
+    match: re.Match | None = None
 
     def get(self, path: str) -> str:
         with urllib.request.urlopen(self.url.rstrip("/") + path, timeout=30) as response:
@@ -63,8 +65,8 @@ def children(pid: int) -> list[int]:
 
 
 @contextlib.contextmanager
-def serving(content: Path, *extra: str, env: dict[str, str] | None = None
-            ) -> Iterator[Server]:
+def serving(content: Path, *extra: str, env: dict[str, str] | None = None,
+            address: re.Pattern = ADDRESS) -> Iterator[Server]:
     """``folder-builder serve --content CONTENT --port 0`` until the block ends."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     process = subprocess.Popen(
@@ -73,9 +75,9 @@ def serving(content: Path, *extra: str, env: dict[str, str] | None = None
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         line = process.stdout.readline()
-        found = ADDRESS.search(line)
+        found = address.search(line)
         assert found, f"no address printed: {line!r} {process.stderr.read()}"
-        yield Server(process, found.group(0))
+        yield Server(process, found.group(0), found)
     finally:
         if process.poll() is None:
             process.kill()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .build import VARIANTS, BuildOptions, build, validate
-from .errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, FolderBuilderError
+from .errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, FolderBuilderError, InputError
 
 
 def _positive(text: str) -> int:
@@ -101,6 +101,11 @@ def _parser() -> argparse.ArgumentParser:
     leaflet_cmd.add_argument("-o", "--output", type=Path, metavar="FILE",
                              help="PDF to write (default: build/leaflets/ROLE[--DEPT]-"
                              "VARIANT.pdf)")
+    leaflet_cmd.add_argument("--imposed", choices=("a4",), metavar="SHEET",
+                             help="instead, write the office-printer edition: the pages two "
+                             "to a side of an A4 sheet in fold order, to print on both sides "
+                             "(flip on the short edge), fold and staple (default output: "
+                             "build/leaflets/ROLE[--DEPT]-a4.pdf)")
     batch_cmd = commands.add_parser(
         "batch", help="build many leaflets at once, in parallel",
         description="Build the leaflet of every requested role for every requested "
@@ -154,17 +159,61 @@ def _parser() -> argparse.ArgumentParser:
         "serve", help="show a live proof of the folder and every leaflet in the browser",
         description="Start a local web server that shows the folder and each leaflet as "
         "spreads, rebuilds as soon as a content, layout or font file is saved, and lists "
-        "any problem in the page. It binds to this machine only (127.0.0.1). Stop it "
-        "with Ctrl-C.")
+        "any problem in the page, and runs the department studio (/departments), where a "
+        "department makes its leaflet in a form beside its proof. It binds to this machine "
+        "only (127.0.0.1) unless --host says otherwise. Stop it with Ctrl-C.")
     common(serve_cmd, makes_pdfs=False)
     serve_cmd.add_argument("--host", default="127.0.0.1", metavar="HOST",
-                           help="address to listen on; only this machine's own (loopback) "
-                           "addresses are allowed (default: 127.0.0.1)")
+                           help="address to listen on (default: 127.0.0.1, this machine "
+                           "only); any other address, e.g. 0.0.0.0 for the intranet, serves "
+                           "nothing without a key and prints the editor's link (see 'link')")
     serve_cmd.add_argument("--port", type=int, default=8000, metavar="PORT",
                            help="port to listen on (default: 8000; 0 picks a free one)")
     serve_cmd.add_argument("--open", dest="open_browser", action="store_true",
                            help="open the proof in the default browser")
+    link_cmd = commands.add_parser(
+        "link", help="print the studio link that opens one department (or the editor)",
+        description="Print a link to the department studio, for a studio served on the "
+        "intranet (serve --host). A department's link opens that department's editor and "
+        "nothing else; --editor prints the editor's link, which opens everything. The "
+        "links are signed with a secret kept in your user's config folder. --revoke "
+        "withdraws every link given so far for that department (or the editor) and prints "
+        "the new one.")
+    link_cmd.add_argument("department", nargs="?", metavar="DEPARTMENT",
+                          help="department file name in content/departments/ (without "
+                          ".yaml) or the department's name")
+    link_cmd.add_argument("--editor", action="store_true",
+                          help="the editor's link instead of a department's")
+    link_cmd.add_argument("--revoke", action="store_true",
+                          help="withdraw the links given so far, then print the new one")
+    link_cmd.add_argument("--base-url", metavar="URL",
+                          help="the address the studio is served at (default: "
+                          "http://THIS-HOST:8000)")
+    link_cmd.add_argument("--content", type=Path, metavar="DIR",
+                          help="content folder (default: the bundled content/)")
     return parser
+
+
+def _link(args: argparse.Namespace) -> int:
+    """folder-builder link: print (and optionally renew) a studio link."""
+    import socket
+
+    from .content import find_department, load_content
+    from .paths import BUNDLED_CONTENT
+    from .web.access import EDITOR, Keys
+
+    if args.editor == bool(args.department):
+        raise InputError("give either a DEPARTMENT or --editor")
+    content_dir = args.content or BUNDLED_CONTENT
+    keys = Keys(content=content_dir)
+    department = None
+    if args.department:
+        department = find_department(load_content(content_dir), args.department).stem
+    if args.revoke:
+        keys.revoke(department or EDITOR)
+    base = args.base_url or f"http://{socket.getfqdn()}:8000"
+    print(keys.link(base, department))
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -178,6 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verbose:
         logging.getLogger("folder_builder").setLevel(logging.INFO)
     try:
+        if args.command == "link":
+            return _link(args)
         if args.command == "check":
             from .preflight import preflight
 
@@ -232,6 +283,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                           icc=args.icc, keep_html=args.keep_html, jobs=args.jobs,
                           role=getattr(args, "role", None),
                           department=getattr(args, "department", None))
+        if getattr(args, "imposed", None):
+            from .impose import INSTRUCTION, build_imposed
+
+            path, sheets = build_imposed(options, args.imposed)
+            print(f"wrote {path} ({sheets} {'sheet' if sheets == 1 else 'sheets'} of "
+                  f"{args.imposed.upper()}: {INSTRUCTION})")
+            return EXIT_OK
         results = build(options)
         warnings = list(dict.fromkeys(w for result in results for w in result.warnings))
         for result in results:

@@ -433,6 +433,10 @@ def load_department(path: Path, content: Content) -> Department:
                 f.error("expected a question as text", line, f"questions[{index}]")
                 continue
             text = f.cleaned(str(item), line, f"questions[{index}]", paragraphs=False)
+            bad = _control_character(text)  # as for every other text
+            if bad:
+                f.error(bad, line, f"questions[{index}]")
+                continue
             questions.append(" ".join(text.split()))
     if problems or name is None:
         raise ContentError(_sorted(problems))

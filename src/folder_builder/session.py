@@ -248,6 +248,21 @@ class Session:
         if not changed:
             self._files = now  # touched but unchanged files: remember their new times
             return changed
+        from .content import DEPARTMENTS
+
+        departments = (self._root / DEPARTMENTS).resolve()
+        if all(path.is_relative_to(departments) for path in changed):
+            # Only department files or their logos: nothing loaded up front depends on
+            # them (a department is loaded and checked when a leaflet asks for it), so
+            # a studio's saves do not reload the content.
+            self._files = now
+            self._departments = {path: kept for path, kept in self._departments.items()
+                                 if path.resolve() not in changed}
+            if any(path.suffix.lower() not in TEXT_SUFFIXES for path in changed):
+                self._laid.clear()  # a logo's bytes are not all in the HTML
+                self._finished.clear()
+                self._logos.clear()
+            return changed
         layouts = [d.resolve() for d in self._dirs]
         new_layouts = any(path.is_relative_to(d) for path in changed for d in layouts)
         new_fonts = any(path.is_relative_to(BUNDLED_FONTS.resolve()) for path in changed)
@@ -839,7 +854,10 @@ def _snapshot(folders: Iterable[Path], before: dict[Path, tuple[tuple[int, int],
         if not folder.is_dir():
             continue
         for path in folder.rglob("*"):
-            if not path.is_file() or path.name.startswith(".") or "__pycache__" in path.parts:
+            hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
+            # (hidden: also what lies in hidden folders, as the studio's kept versions
+            # in content/departments/.history/, which no build reads)
+            if not path.is_file() or hidden or "__pycache__" in path.parts:
                 continue
             signature = _signature(path)
             kept = before.get(path)

@@ -59,6 +59,9 @@ def environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
         bytecode_cache=template_cache(),
     )
     env.filters["addresses"] = addresses
+    from .contact import contact_parts
+
+    env.globals["contact_parts"] = contact_parts  # the leaflet's contact line (contact.py)
     return env
 
 

@@ -90,7 +90,9 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
                watch: bool = True, session_factory: Callable[[], Any] | None = None,
                printed: Path | None = None,
                on_ready: Callable[[], None] | None = None,
-               allowed_hosts: tuple[str, ...] | None = None) -> Starlette:
+               allowed_hosts: tuple[str, ...] | None = None,
+               public: bool = False, keys: Any = None, base_url: str | None = None
+               ) -> Starlette:
     """The proof app for a content folder (default: the bundled one).
 
     ``watch`` starts the file watcher; ``session_factory`` makes the build session
@@ -100,6 +102,8 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
     has failed), so that the server announces its address when the proof is there.
     ``allowed_hosts`` are the only Host headers answered (the server passes its
     loopback names: a web page elsewhere cannot reach the proof by DNS rebinding).
+    ``public`` (a non-loopback host) makes every page need a key from ``keys``
+    (access.Keys); ``base_url`` is the address department links are made with.
     """
     from .builds import open_session
     from .watcher import Watcher
@@ -333,6 +337,13 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
     app.state.coordinator = coordinator
     app.state.streams = streams
     app.state.watcher = watcher
+    # The department studio (studio.py) and the guard in front of every route
+    # (guard.py): keys and a public host come from serve --host.
+    from .access import LocalKeys
+    from .studio import install
+
+    install(app, coordinator, content_dir, keys or LocalKeys(), public=public,
+            base_url=base_url, check_host=False)
     return app
 
 

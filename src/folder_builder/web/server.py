@@ -55,22 +55,32 @@ def serve(content: Path | None = None, layouts: Path | None = None, *,
     """Serve the proof until Ctrl-C; returns the exit code (0 after a clean stop)."""
     import uvicorn
 
+    from .access import Keys
     from .app import create_app
 
-    if not is_loopback(host):
-        raise InputError(say("serve_host", host=host))
+    public = not is_loopback(host)
+    # Beyond this machine nothing is served without a key (access.py): the secret is
+    # made (0600) in the user's config folder, and the editor's link printed below.
+    keys = Keys(content=content) if public else None
     sock = _bind(host, port)
     bound = sock.getsockname()[1]
     shown = f"[{host.strip('[]')}]" if ":" in host else host
+    if public and host in ("0.0.0.0", "::"):
+        shown = socket.getfqdn()
     url = f"http://{shown}:{bound}/"
+    if keys is not None:  # the editor's link, with its key
+        url = keys.link(url.rstrip("/"))
+
     def ready() -> None:
         print(say("serve_address", url=url), flush=True)
         if open_browser:
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
 
     print(say("serve_starting"), file=sys.stderr, flush=True)
+    loopback = ("127.0.0.1", "localhost", "::1", "[::1]", host.strip("[]"))
     app = create_app(content, layouts, on_ready=ready,
-                     allowed_hosts=("127.0.0.1", "localhost", "::1", "[::1]", host.strip("[]")))
+                     allowed_hosts=None if public else loopback,
+                     public=public, keys=keys, base_url=f"http://{shown}:{bound}")
     streams = app.state.streams
 
     class Server(uvicorn.Server):
