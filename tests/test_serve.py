@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import re
 import socket
 import subprocess
@@ -36,8 +37,13 @@ def test_beyond_loopback_nothing_is_served_without_a_key(tmp_path):
                 assert exc.code == status, (path, exc.code)
             else:
                 raise AssertionError(f"{path} was served without a key")
-        with urllib.request.urlopen(local + link, timeout=30) as response:
+        # the key is exchanged for a cookie (HttpOnly, SameSite=Strict) and the
+        # address without the key shown; a browser keeps the cookie
+        browser = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        with browser.open(local + link, timeout=30) as response:
             assert response.status == 200
+            assert "key=" not in response.url
     secret = tmp_path / "config" / "folder-builder"
     assert secret.is_dir()
     assert all(oct(p.stat().st_mode & 0o777) == "0o600" for p in secret.iterdir()

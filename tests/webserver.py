@@ -72,7 +72,10 @@ def serving(content: Path, *extra: str, env: dict[str, str] | None = None,
     process = subprocess.Popen(
         [sys.executable, "-m", "folder_builder", "serve", "--content", str(content),
          "--port", "0", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        # beside the content, not in the checkout: the proof looks for printed
+        # editions' manifests in ./build, which a developer's own builds fill
+        cwd=content.parent)
     try:
         line = process.stdout.readline()
         found = address.search(line)
