@@ -11,6 +11,7 @@ live link to the full address.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,9 +90,11 @@ def load_links(root: Path) -> dict[str, PrintedLink]:
     return found
 
 
+@functools.lru_cache(maxsize=64)
 def qr_code(url: str) -> QrCode:
     """The QR code of ``url`` (error correction M: a scuff or a fold still scans),
-    each row's runs of dark modules as rectangles of one path."""
+    each row's runs of dark modules as rectangles of one path. Kept: every render
+    of a warm session asks again, and segno's mask search takes 25 ms."""
     code = segno.make(url, error="m", micro=False)
     runs = []
     for y, row in enumerate(code.matrix):
