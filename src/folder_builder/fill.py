@@ -22,9 +22,6 @@ TO_PAGE_FOOT = "to-page-foot"
 
 
 def _marked(box: object) -> bool:
-    # On its first page the box stands behind an AbsolutePlaceholder, which does not
-    # pass every attribute on; its continuations are plain boxes.
-    box = getattr(box, "_box", box)
     element = getattr(box, "element", None)
     if element is None or getattr(box, "element_tag", None) is None:
         return False
@@ -41,7 +38,7 @@ def drop_carried_over(document: Document) -> int:
     def visit(box: object) -> None:
         nonlocal removed
         children = getattr(box, "children", None)
-        if not isinstance(children, (list, tuple)):  # a page box's are a tuple
+        if not isinstance(children, list):
             return
         kept = []
         for child in children:
@@ -54,8 +51,7 @@ def drop_carried_over(document: Document) -> int:
             else:
                 visit(child)
             kept.append(child)
-        if len(kept) != len(children):
-            box.children = type(children)(kept)
+        box.children = kept
 
     for page in document.pages:
         visit(page._page_box)
