@@ -391,3 +391,31 @@ def test_a_failed_preflight_is_one_line_naming_the_checks_with_the_full_report(t
         assert re.search(r"<th>PASS</th><td><pre>fonts\b", report)
         # the proof is still shown: a failed preflight is a finding, not a failed build
         assert len(PAGE.findall(html)) == 8
+
+
+class _SlowMenuSession:
+    """A real session whose departments take a moment to list, as on a slow disk:
+    the window in which a request once saw the session loaded but no roles yet."""
+
+    def __init__(self) -> None:
+        from folder_builder import Session
+
+        self._session = Session(content=CONTENT, jobs=1)
+
+    def departments(self):
+        time.sleep(0.5)
+        return self._session.departments()
+
+    def __getattr__(self, name):
+        return getattr(self._session, name)
+
+
+def test_a_role_asked_for_while_the_content_loads_is_not_called_unknown():
+    app = create_app(CONTENT, watch=False, session_factory=_SlowMenuSession)
+    with TestClient(app) as client:
+        for _ in range(40):
+            response = client.get("/leaflet/chef")
+            assert response.status_code == 200, response.text[:600]
+            if 'data-build="ok"' in response.text:
+                break
+            time.sleep(0.1)

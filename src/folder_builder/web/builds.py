@@ -318,7 +318,12 @@ class Coordinator:
         """Open the session, or let it re-read the files that changed."""
         try:
             if self._session is None:
-                self._session = self._factory()
+                session = self._factory()
+                # The menu first: a request that sees the session loaded must also
+                # see its roles and departments (else a real role reads as unknown).
+                self.menu = _menu(session)
+                self.content_root = Path(session.content.root)
+                self._session = session
                 changed: frozenset = frozenset({"*"})
             else:
                 changed = self._session.refresh()
