@@ -173,9 +173,9 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
 
     def _known(view: View) -> None:
         """404 for a role or department the content does not have (once it is loaded)."""
-        menu = coordinator.menu
         if coordinator.session_info() is None or view.product == "folder":
             return
+        menu = coordinator.menu  # read after: set before the session is published
         if view.role not in {r for r, _ in menu.roles}:
             raise HTTPException(404, say("error_role", role=view.role,
                                          known=", ".join(r for r, _ in menu.roles)))
