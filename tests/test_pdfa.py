@@ -168,3 +168,40 @@ def test_leaflet_has_no_layout_table_and_its_email_is_a_link(leaflet_screen):
         uris = [str(a.A.URI) for p in pdf.pages for a in p.obj.get("/Annots", [])
                 if "/A" in a]
         assert "mailto:anne.eksempel@example.dk" in uris
+
+
+def _flate_ending_in_cr() -> tuple[bytes, bytes]:
+    """A content stream whose compressed bytes end in CR (zlib's checksum does so
+    for about one text in 256)."""
+    import zlib
+
+    for i in range(1024):
+        text = b"q Q %" + b"a" * i + b"\n"  # a PDF comment; each "a" moves the checksum
+        packed = zlib.compress(text)
+        if packed.endswith(b"\r"):
+            return text, packed
+    raise AssertionError("no such text")  # pragma: no cover
+
+
+def test_a_stream_whose_data_ends_in_cr_is_written_so_checkers_read_its_length():
+    """The checker read CR LF before endstream as the end-of-line and called /Length
+    one byte too long (PDFA2A-STREAM-LENGTH-001); finish hex-encodes such a stream."""
+    from io import BytesIO
+
+    from folder_builder.finish import _ending_in_cr, _saved
+
+    text, packed = _flate_ending_in_cr()
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    stream = pikepdf.Stream(pdf, packed)
+    stream.Filter = pikepdf.Name.FlateDecode
+    pdf.pages[0].obj.Contents = pdf.make_indirect(stream)
+    plain = BytesIO()
+    pdf.save(plain, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    assert _ending_in_cr(plain.getvalue())  # the case is real in a plain save
+
+    data = _saved(pdf)
+    assert not _ending_in_cr(data)
+    assert _saved(pdf) == data  # still reproducible
+    with pikepdf.open(BytesIO(data)) as again:
+        assert again.pages[0].obj.Contents.read_bytes() == text  # same content

@@ -22,6 +22,9 @@ TO_PAGE_FOOT = "to-page-foot"
 
 
 def _marked(box: object) -> bool:
+    # On its first page the box stands behind an AbsolutePlaceholder, which does not
+    # pass every attribute on; its continuations are plain boxes.
+    box = getattr(box, "_box", box)
     element = getattr(box, "element", None)
     if element is None or getattr(box, "element_tag", None) is None:
         return False
@@ -38,7 +41,7 @@ def drop_carried_over(document: Document) -> int:
     def visit(box: object) -> None:
         nonlocal removed
         children = getattr(box, "children", None)
-        if not isinstance(children, list):
+        if not isinstance(children, (list, tuple)):  # a page box's are a tuple
             return
         kept = []
         for child in children:
@@ -51,7 +54,8 @@ def drop_carried_over(document: Document) -> int:
             else:
                 visit(child)
             kept.append(child)
-        box.children = kept
+        if len(kept) != len(children):
+            box.children = type(children)(kept)
 
     for page in document.pages:
         visit(page._page_box)

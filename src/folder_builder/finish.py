@@ -66,11 +66,77 @@ def finish(pdf_bytes: bytes, *, identity: str, print_finish: PrintFinish | None,
             _stable_document_id(pdf, identity)
         else:
             make_archival(pdf, identity)
-        out = BytesIO()
-        pdf.save(out, deterministic_id=True, compress_streams=True,
-                 stream_decode_level=pikepdf.StreamDecodeLevel.none,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return _saved(pdf)
+
+
+def _saved(pdf: pikepdf.Pdf) -> bytes:
+    """The PDF's bytes, with no stream whose data ends in a carriage return.
+
+    qpdf writes a line feed before ``endstream``, as PDF/A asks; but when a stream's
+    encoded data happens to end in byte 0x0D (zlib ends with a checksum, so about
+    one stream in 256), a checker reads CR LF as the end-of-line and finds /Length
+    one byte too long (PDFA2A-STREAM-LENGTH-001 in page-validation). Such a stream
+    is hex-encoded on top (the data then ends in ``>``), and object streams are
+    left out if one of them is hit. The choice depends only on the content, so the
+    same content still gives the same file.
+    """
+    data = _written(pdf, pikepdf.ObjectStreamMode.generate)
+    for _ in range(3):
+        hit = _ending_in_cr(data)
+        if not hit:
+            break
+        with pikepdf.open(BytesIO(data)) as again:
+            mode = pikepdf.ObjectStreamMode.preserve
+            for number in hit:
+                stream = again.get_object(number, 0)
+                if not isinstance(stream, pikepdf.Stream):
+                    continue  # the scan read "N 0 obj" inside binary data
+                if stream.get("/Type") == pikepdf.Name.ObjStm:
+                    mode = pikepdf.ObjectStreamMode.disable
+                else:
+                    _hex_on_top(stream)
+            # Every stream is compressed by now; compressing "again" would make qpdf
+            # drop the hex layer.
+            data = _written(again, mode, compress=False)
+    return data
+
+
+def _written(pdf: pikepdf.Pdf, mode: pikepdf.ObjectStreamMode, compress: bool = True) -> bytes:
+    out = BytesIO()
+    pdf.save(out, deterministic_id=True, compress_streams=compress,
+             stream_decode_level=pikepdf.StreamDecodeLevel.none, object_stream_mode=mode)
     return out.getvalue()
+
+
+def _hex_on_top(stream: pikepdf.Stream) -> None:
+    """Add ASCIIHexDecode in front of a stream's filters, keeping its encoded bytes."""
+    raw = stream.read_raw_bytes()
+    filters = stream.get("/Filter")
+    filters = [] if filters is None else (
+        list(filters) if isinstance(filters, pikepdf.Array) else [filters])
+    parms = stream.get("/DecodeParms")
+    parms = [None] * len(filters) if parms is None else (
+        list(parms) if isinstance(parms, pikepdf.Array) else [parms])
+    stream.write(raw.hex().encode() + b">", filter=[pikepdf.Name.ASCIIHexDecode, *filters],
+                 decode_parms=[None, *parms] if any(p is not None for p in parms) else None)
+
+
+_OBJECT = re.compile(rb"(\d+) 0 obj\b")
+_STREAM = re.compile(rb"\bstream\r?\n")
+
+
+def _ending_in_cr(data: bytes) -> list[int]:
+    """The objects whose stream data ends in CR right before the EOL of ``endstream``."""
+    hit = []
+    for found in _OBJECT.finditer(data):
+        opened = _STREAM.search(data, found.end())
+        ends = data.find(b"endobj", found.end())
+        if opened is None or ends < opened.start():
+            continue
+        end = data.find(b"endstream", opened.end())
+        if data[end - 2:end] == b"\r\n":
+            hit.append(int(found.group(1)))
+    return hit
 
 
 def _boxes_and_marks(pdf: pikepdf.Pdf, page: pikepdf.Page, spec: PrintFinish,
