@@ -4,6 +4,7 @@ and ``folder-builder changes``."""
 from __future__ import annotations
 
 import json
+import re
 
 from conftest import copy_content, edit
 from folder_builder.changes import manifest_path, word_diff
@@ -46,8 +47,17 @@ def test_a_print_build_records_what_it_printed_and_changes_lists_the_edits(tmp_p
     assert any(line.startswith("  added    chef-resiliens-5 (page") and "altid" in line
                for line in lines)
     assert any(line.startswith("  removed  chef-resiliens-4 (was on page") for line in lines)
-    assert any(line.startswith("  colour   compliance: device-cmyk(100% 62% 0% 18%) → "
-                               "device-cmyk(100% 60% 0% 18%)") for line in lines)
+    colour = next(line for line in lines if line.startswith("  colour   compliance ("))
+    assert colour.endswith(": device-cmyk(100% 62% 0% 18%) → device-cmyk(100% 60% 0% 18%)")
+    # the pages the colour is printed on are marked: every page of the perspective's
+    # statements (the spreads' chains), and no page of only another perspective
+    marked = {int(n) for n in re.search(r"\(pages ([\d, ]+)\)", colour).group(1).split(", ")}
+    own = {page for key, entry in manifest["statements"].items() if "-compliance-" in key
+           for page in entry["pages"]}
+    others = {page for key, entry in manifest["statements"].items()
+              if "-compliance-" not in key for page in entry["pages"]}
+    assert own <= marked and own - others
+    assert len(marked) < manifest["pages"] / 2  # not the whole folder
 
 
 def test_changes_without_a_manifest_says_how_to_get_one(tmp_path, capsys):

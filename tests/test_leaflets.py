@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 from pathlib import Path
@@ -320,12 +321,15 @@ def test_batch_builds_the_rest_when_one_department_is_broken(tmp_path):
     assert sorted(job.role for job, _ in outcome.failed) == ["chef", "medarbejder"]
     assert all("broken.yaml:3" in reason and "ingen-saadan-1" in reason
                for _, reason in outcome.failed)
-    names = sorted(p.name for p in out.iterdir())
+    names = sorted(p.name for p in out.glob("*.pdf"))
     assert names == sorted([
         "chef-print.pdf", "chef--eksempel-dagtilbud-nord-print.pdf",
         "chef--eksempel-skoleafdelingen-print.pdf", "medarbejder-print.pdf",
         "medarbejder--eksempel-dagtilbud-nord-print.pdf",
         "medarbejder--eksempel-skoleafdelingen-print.pdf"])
+    # each print leaflet records what it printed, as `leaflet` does
+    assert sorted(p.name for p in out.glob("*.manifest.json")) == [
+        name.replace(".pdf", ".manifest.json") for name in names]
     report = stream.getvalue()
     assert "built 6 leaflets (6 PDFs)" in report and "2 failed" in report
     assert "FAILED medarbejder × broken" in report
@@ -336,8 +340,14 @@ def test_batch_command_exit_code_says_whether_all_were_built(tmp_path, capsys):
     out = tmp_path / "leaflets"
     assert main(["batch", "--roles", "direktoer", "--departments", "eksempel-skoleafdelingen",
                  "--no-plain", "--jobs", "1", "--output-dir", str(out)]) == 0
-    assert [p.name for p in out.iterdir()] == ["direktoer--eksempel-skoleafdelingen-print.pdf"]
+    assert [p.name for p in out.glob("*.pdf")] == ["direktoer--eksempel-skoleafdelingen-print.pdf"]
     assert "built 1 leaflets" in capsys.readouterr().err
+    manifest = out / "direktoer--eksempel-skoleafdelingen-print.manifest.json"
+    recorded = json.loads(manifest.read_text(encoding="utf-8"))
+    assert (recorded["product"], recorded["role"], recorded["department"], recorded["pages"]) \
+        == ("leaflet", "direktoer", "eksempel-skoleafdelingen", 8)
+    assert main(["changes", "--since", str(manifest)]) == 0
+    assert "no changes since the printed edition" in capsys.readouterr().out
     with pytest.raises(InputError):
         plan_jobs(BuildOptions(content=CONTENT), ["kok"], None)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .build import BuildOptions, leaflet_name
+from .changes import make_manifest, watched_folders, write_manifest
 from .content import department_files, find_department, find_role, load_content
 from .errors import FolderBuilderError, Problem
 from .output import write_atomic
@@ -99,6 +100,11 @@ def _build_one(job: Job, output_dir: Path
             target = output_dir / leaflet_name(role, department, variant)
             paths.append(write_atomic(target, result.pdf))
             warnings += result.warnings
+            if result.variant == "print":  # what went to the printer, for `changes`
+                write_manifest(target, make_manifest(
+                    session.content, result.pdf, watched_folders(options.layouts),
+                    product="leaflet", role=role.id,
+                    department=job.department.stem if job.department else None))
             if options.keep_html:
                 write_atomic(target.with_suffix(".html"),
                              session.standalone_html(result).encode())

@@ -266,10 +266,27 @@ def compare(manifest: Mapping[str, Any], content: Content, pdf: bytes | None,
         changes.append(Change("removed", key))
     for key, colour in colours(content).items():
         if manifest.get("colours", {}).get(key) not in (None, colour):
-            changes.append(Change("colour", key, manifest["colours"][key], colour))
+            changes.append(Change("colour", key, manifest["colours"][key], colour,
+                                  _coloured_pages(content, key, texts)))
     if manifest.get("layout") != layout_digest(folders, content):
         changes.append(Change("layout", "layouts"))
     return changes
+
+
+def _coloured_pages(content: Content, perspective: str, texts: list[str]) -> tuple[int, ...]:
+    """The pages a perspective's colour is printed on: where its statements stand and
+    where its heading is set (the model page, the spreads' headings)."""
+    if not texts:
+        return ()
+    pages: set[int] = set()
+    for s in content.statements:
+        if s.perspective == perspective:
+            pages.update(find_pages(s.text, texts))
+    for p in content.perspectives:
+        if p.id == perspective:
+            for name in (p.heading, p.model):
+                pages.update(find_pages(name, texts))
+    return tuple(sorted(pages))
 
 
 def format_changes(changes: list[Change], since: Path) -> str:
@@ -298,7 +315,7 @@ def format_changes(changes: list[Change], since: Path) -> str:
             lines.append(f"  text     {change.key}{where}: now “{_short(change.new or '')}” "
                          "(the printed wording is kept only as a digest)")
         elif change.kind == "colour":
-            lines.append(f"  colour   {change.key}: {change.old} → {change.new}")
+            lines.append(f"  colour   {change.key}{where}: {change.old} → {change.new}")
         else:
             lines.append("  layout   the layouts, fonts, page plan or print settings changed")
     return "\n".join(lines)
