@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from folder_builder import yamlsource
 from folder_builder.yamlsource import Node, Seq, load_yaml
 
 
@@ -153,3 +154,40 @@ def test_unicode_text_survives(tmp_path):
     data, problems = load_yaml(path)
     assert problems == []
     assert data["a"] == "Fælles “citat” – ø å"
+
+
+def _tree(value):
+    """A loaded value with the lines it remembers, to compare two loaders' results."""
+    if isinstance(value, dict):
+        return ("map", value.line, dict(value.key_lines),
+                {k: _tree(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return ("seq", value.line, list(value.item_lines), [_tree(v) for v in value])
+    return (type(value).__name__, value)
+
+
+@pytest.mark.skipif(yamlsource._FastLoader is None, reason="PyYAML without libyaml")
+def test_libyaml_gives_every_content_file_exactly_as_the_python_loader(monkeypatch):
+    from folder_builder.paths import BUNDLED_CONTENT
+
+    files = sorted(BUNDLED_CONTENT.rglob("*.yaml"))
+    assert len(files) > 10
+    fast = {f: yamlsource.load_yaml(f) for f in files}
+    monkeypatch.setattr(yamlsource, "_FastLoader", None)
+    for f in files:
+        data, problems = yamlsource.load_yaml(f)
+        assert _tree(fast[f][0]) == _tree(data), f
+        assert fast[f][1] == problems
+
+
+@pytest.mark.skipif(yamlsource._FastLoader is None, reason="PyYAML without libyaml")
+def test_a_broken_file_gets_the_python_loaders_message_and_hint(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("notes:\n  a: one\n   b: two\n", encoding="utf-8")
+    assert yamlsource._fast(path.read_text(), path) is None  # libyaml declines it
+    data, problems = yamlsource.load_yaml(path)
+    assert data is None and problems[0].line in (2, 3) and "YAML syntax error" in \
+        problems[0].message
+    dup = tmp_path / "dup.yaml"
+    dup.write_text("a: 1\na: 2\n", encoding="utf-8")
+    assert "duplicate key 'a'" in yamlsource.load_yaml(dup)[1][0].message

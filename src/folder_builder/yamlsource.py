@@ -111,6 +111,9 @@ def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
         return None, [Problem("the file is empty", path)]
+    fast = _fast(text, path)
+    if fast is not None:
+        return fast
     try:
         loader = _Loader(text, path)
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow
@@ -140,6 +143,42 @@ def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
         ]
     except yaml.YAMLError as exc:
         return None, [Problem(f"YAML syntax error: {exc}", path)]
+    finally:
+        loader.dispose()
+    return data, loader.problems + _swallowed_items(text, path)
+
+
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _FastLoader(yaml.CSafeLoader):  # type: ignore[name-defined,misc]
+        """The same loader on libyaml's parser, 5-7 times faster; the constructors
+        (lines, duplicate keys) and the resolvers are the Python loader's."""
+
+        def __init__(self, stream: str, path: Path) -> None:
+            super().__init__(stream)
+            self.path = path
+            self.problems: list[Problem] = []
+
+    _FastLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                                _Loader.construct_mapping)
+    _FastLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
+                                _Loader.construct_sequence)
+    _FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+else:  # pragma: no cover - PyYAML built without libyaml
+    _FastLoader = None
+
+
+def _fast(text: str, path: Path) -> tuple[Any, list[Problem]] | None:
+    """The file through libyaml, or None to go the Python loader's way: whenever the
+    text is not plain, well-formed YAML, the Python loader says what is wrong, so
+    the messages (and their hints) are the same whichever parser a machine has."""
+    if _FastLoader is None or yaml.reader.Reader.NON_PRINTABLE.search(text):
+        return None
+    loader = _FastLoader(text, path)
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError:
+        return None
     finally:
         loader.dispose()
     return data, loader.problems + _swallowed_items(text, path)
