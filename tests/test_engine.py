@@ -51,3 +51,26 @@ def test_another_weasyprint_version_gets_no_workarounds(monkeypatch):
     monkeypatch.setattr(engine, "INSTALLED", [])
     engine.weasyprint()
     assert engine.INSTALLED == []
+
+
+def test_stand_in_pages_first_and_continued_get_no_margin_boxes():
+    """A stand-in's pages are never shown: none gets running heads, not even its first
+    page, which keeps its section's page type; a real page keeps its margin boxes."""
+    from folder_builder import engine
+
+    wp = engine.weasyprint()
+    assert "no margin boxes on stand-in pages" in engine.INSTALLED
+    from weasyprint.formatting_structure.boxes import MarginBox
+
+    css = ("@page { size: A5; @bottom-right { content: counter(page); } }"
+           f".{engine.STAND_IN_PAGE} {{ page: {engine.STAND_IN_PAGE}; }}"
+           f"@page {engine.STAND_IN_PAGE} {{ @bottom-right {{ content: none; }} }}"
+           "div { break-before: page; }")
+    html = (f"<style>{css}</style><div><p>Real text</p></div>"
+            f'<div class="{engine.STAND_IN_FIRST}"></div>'
+            f'<div class="{engine.STAND_IN_PAGE}"></div>'
+            "<div><p>Real again</p></div>")
+    document = wp.HTML(string=html).render()
+    margins = [sum(isinstance(c, MarginBox) for c in page._page_box.children)
+               for page in document.pages]
+    assert margins == [1, 0, 0, 1]

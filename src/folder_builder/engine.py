@@ -29,9 +29,11 @@ The workarounds, and what each saves (measured on the 2-core development box):
 ``no margin boxes on stand-in pages``
     The pages of a stand-in section (a section laid out elsewhere, whose pages
     are never shown) get no margin boxes: WeasyPrint makes and lays out all
-    sixteen on every page, most of what an empty page costs. Without this
-    workaround the stand-in pages still have none to show (stand-in.css); they
-    only cost more.
+    sixteen on every page, most of what an empty page costs. That includes a
+    stand-in's first page, which keeps its section's page type (so only its
+    content marks it): a quarter of a warm edit's layout time went to the running
+    heads of those pages. Without this workaround the stand-in pages still have
+    none to show (stand-in.css) but their first pages; they only cost more.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ WEASYPRINT = ("70.",)
 CFFI = ("1.15.", "1.16.", "1.17.", "2.0.", "2.1.")
 #: The named page of stand-in pages (internal/stand-in.css).
 STAND_IN_PAGE = "folder-builder-stand-in"
+#: The class of a stand-in's first page, which keeps its section's page type.
+STAND_IN_FIRST = "folder-builder-stand-in-first"
 #: The workarounds installed in this process, by name.
 INSTALLED: list[str] = []
 
@@ -285,10 +289,30 @@ def _no_margin_boxes_on_stand_ins() -> bool:
         return original is not None
 
     def make_margin_boxes(context, page, state):
-        if getattr(page.page_type, "name", None) == STAND_IN_PAGE:
+        if getattr(page.page_type, "name", None) == STAND_IN_PAGE or _stand_in_first(page):
             return ()
         return original(context, page, state)
 
     make_margin_boxes._folder_builder = True  # type: ignore[attr-defined]
     layout.make_margin_boxes = make_margin_boxes
     return True
+
+
+def _stand_in_first(page) -> bool:
+    """Whether a laid-out page is the first page of a stand-in section: it holds the
+    stand-in's first box and no text at all. It keeps its section's page type (a blank
+    page before it takes that type and is shown), so only its content says so. The
+    walk stops at the first text, which on a real page comes within a few boxes."""
+    from weasyprint.formatting_structure import boxes
+
+    found = False
+    stack = list(reversed(page.children))
+    while stack:
+        box = stack.pop()
+        if isinstance(box, boxes.TextBox | boxes.LineBox | boxes.ReplacedBox):
+            return False
+        element = getattr(box, "element", None)
+        if element is not None and STAND_IN_FIRST in (element.get("class") or "").split():
+            found = True
+        stack.extend(reversed(getattr(box, "children", ())))
+    return found
