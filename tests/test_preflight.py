@@ -515,3 +515,32 @@ def test_screen_pdf_without_pdfa_fails_pdfa_naming_what_is_missing():
     assert result(report, "PDF/A").detail == (
         "XMP does not declare PDF/A (pdfaid:part 2); no /GTS_PDFA1 output intent; "
         "annotations without the Print flag on page 1")
+
+
+def test_a_page_seen_before_is_not_read_again_but_reported_where_it_is_now(monkeypatch):
+    """A warm session's proof changes a few pages of many: preflight reads only pages
+    whose digest it has not seen. A page seen before is reported on the page it is on
+    in this PDF, with what it was found to hold."""
+    small = '<p style="font-size: 7pt; color: device-cmyk(1 0.62 0.1 0.18)">Lille</p>'
+    rgb = '<p style="color: rgb(200, 0, 0)">Rød</p>'
+    data = print_pdf(sections(4, {2: small + rgb}))
+    first = preflight(data, "print")
+    assert "page 2" in result(first, "small text").detail
+    assert "page 2:" in result(first, "colour").detail
+
+    def moved(pdf):  # the flawed page now stands third
+        pdf.pages.insert(0, pdf.pages[2])
+        del pdf.pages[3]
+
+    parsed = []
+    original = pikepdf.parse_content_stream
+    monkeypatch.setattr(pikepdf, "parse_content_stream",
+                        lambda stream, *a: parsed.append(stream) or original(stream, *a))
+    again = preflight(edited(data, moved), "print")
+    assert parsed == []  # every page seen before: nothing read again
+    assert "page 3" in result(again, "small text").detail
+    assert "page 3:" in result(again, "colour").detail and "page 2" not in \
+        result(again, "colour").detail
+    # a page never seen is read
+    preflight(print_pdf(sections(4, {1: small})), "print")
+    assert parsed

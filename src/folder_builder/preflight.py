@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import io
 import re
-from collections import Counter
-from collections.abc import Iterator
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pikepdf
 
 from .errors import InputError
 from .model import PAGES_PER_SHEET
-from .smalltext import MAX_INKS, SMALL_PT, find_small_text
+from .smalltext import MAX_INKS, SMALL_PT, SmallText, small_text_on
+
+T = TypeVar("T")
 
 #: The two products: the print-shop PDF and the web PDF.
 VARIANTS = ("print", "screen")
@@ -323,23 +326,29 @@ def _canvases(pdf: pikepdf.Pdf) -> Iterator[_Canvas]:
     """Every canvas reachable from the pages, each once (the first page it is on)."""
     seen: set[tuple[int, int]] = set()
     for number, page in enumerate(pdf.pages, 1):
-        resources = _inherited(page.obj, "/Resources")
-        resources = resources if isinstance(resources, pikepdf.Dictionary) else pikepdf.Dictionary()
-        top = _Canvas(number, "page content", page, resources, page.obj.get("/Group"))
-        yield from _walk(top, seen)
-        for index, annot in enumerate(_array(page.obj.get("/Annots")), 1):
-            appearances = annot.get("/AP") if isinstance(annot, pikepdf.Dictionary) else None
-            if not isinstance(appearances, pikepdf.Dictionary):
-                continue
-            for key in ("/N", "/R", "/D"):
-                states = appearances.get(key)
-                streams = ([states] if isinstance(states, pikepdf.Stream) else
-                           list(states.values()) if isinstance(states, pikepdf.Dictionary)
-                           else [])
-                for stream in streams:
-                    if isinstance(stream, pikepdf.Stream):
-                        yield from _walk(_form(number, f"annotation {index} appearance",
-                                               stream, resources), seen)
+        yield from _page_canvases(number, page, seen)
+
+
+def _page_canvases(number: int, page: pikepdf.Page, seen: set[tuple[int, int]]
+                   ) -> Iterator[_Canvas]:
+    """The canvases one page draws, but for those in ``seen``."""
+    resources = _inherited(page.obj, "/Resources")
+    resources = resources if isinstance(resources, pikepdf.Dictionary) else pikepdf.Dictionary()
+    top = _Canvas(number, "page content", page, resources, page.obj.get("/Group"))
+    yield from _walk(top, seen)
+    for index, annot in enumerate(_array(page.obj.get("/Annots")), 1):
+        appearances = annot.get("/AP") if isinstance(annot, pikepdf.Dictionary) else None
+        if not isinstance(appearances, pikepdf.Dictionary):
+            continue
+        for key in ("/N", "/R", "/D"):
+            states = appearances.get(key)
+            streams = ([states] if isinstance(states, pikepdf.Stream) else
+                       list(states.values()) if isinstance(states, pikepdf.Dictionary)
+                       else [])
+            for stream in streams:
+                if isinstance(stream, pikepdf.Stream):
+                    yield from _walk(_form(number, f"annotation {index} appearance",
+                                           stream, resources), seen)
 
 
 def _walk(canvas: _Canvas, seen: set[tuple[int, int]]) -> Iterator[_Canvas]:
@@ -525,11 +534,24 @@ class _Colours:
 
 def check_colour(pdf: pikepdf.Pdf, banned: str) -> CheckResult:
     """Print is CMYK: RGB left in the file is converted by the printer's RIP, with
-    colours we never saw. The web is RGB: CMYK there is converted by each browser."""
+    colours we never saw. The web is RGB: CMYK there is converted by each browser.
+
+    Page by page, and a page seen before (the same digest, pagedigest.py) is not
+    read again: a warm session's proof changes a few pages of many."""
     found = _Colours(banned, {}, {})
-    for canvas in _canvases(pdf):
-        _scan_group(canvas, found)
-        _scan_content(canvas, found)
+    seen: set[tuple[int, int]] = set()
+    for number, page in enumerate(pdf.pages, 1):
+        for canvas in _page_canvases(number, page, seen):
+            _scan_group(canvas, found)
+            if canvas.label != "page content":
+                _scan_content(canvas, found)
+                continue
+            for family, label, place in _per_page(("colour", banned), page,
+                                                  lambda _, c=canvas: _colours_of(c, banned)):
+                if family is None:
+                    found.fault(number, place)
+                else:
+                    found.use(family, label, number, place)
     used = ", ".join(found.used) or "no colour set"
     if not found.places:
         return CheckResult("colour", True, f"no {banned}; colour spaces {used}")
@@ -537,6 +559,51 @@ def check_colour(pdf: pikepdf.Pdf, banned: str) -> CheckResult:
     more = len(listed) - MAX_PLACES
     text = "; ".join(listed[:MAX_PLACES]) + (f"; and {more} more" if more > 0 else "")
     return CheckResult("colour", False, f"{banned} used: {text} (colour spaces {used})")
+
+
+class _Recorded(_Colours):
+    """What the colour walk finds on one page, kept to be told again."""
+
+    def __init__(self, banned: str) -> None:
+        super().__init__(banned, {}, {})
+        self.calls: list[tuple[str | None, str, str]] = []
+
+    def use(self, family: str, label: str, page: int, place: str) -> None:
+        self.calls.append((family, label, place))
+
+    def fault(self, page: int, place: str) -> None:
+        self.calls.append((None, "", place))
+
+
+def _colours_of(canvas: _Canvas, banned: str) -> tuple[tuple[str | None, str, str], ...]:
+    """What one canvas's content draws with, as (family, label, place) to tell again
+    (family None: a fault)."""
+    recorded = _Recorded(banned)
+    _scan_content(canvas, recorded)
+    return tuple(recorded.calls)
+
+
+#: What the page-by-page checks found on pages seen before, by (check, page digest).
+_SEEN_PAGES: OrderedDict[tuple[object, bytes], Any] = OrderedDict()
+_SEEN_MAX = 1024
+
+
+def _per_page(check: object, page: pikepdf.Page, scan: Callable[[pikepdf.Page], T]) -> T:
+    """``scan(page)``, or what it gave for a page with the same digest before: the
+    scans of a page's own content read nothing the digest does not cover. A page that
+    inherits its resources from the page tree is always read."""
+    from .pagedigest import page_digest
+
+    if "/Resources" not in page.obj:
+        return scan(page)
+    key = (check, page_digest(page))
+    if key in _SEEN_PAGES:
+        _SEEN_PAGES.move_to_end(key)
+        return _SEEN_PAGES[key]
+    result = _SEEN_PAGES[key] = scan(page)
+    while len(_SEEN_PAGES) > _SEEN_MAX:
+        _SEEN_PAGES.popitem(last=False)
+    return result
 
 
 def _scan_group(canvas: _Canvas, found: _Colours) -> None:
@@ -556,8 +623,7 @@ def _scan_content(canvas: _Canvas, found: _Colours) -> None:
     try:
         instructions = pikepdf.parse_content_stream(canvas.content)
     except pikepdf.PdfError as exc:
-        found.places.setdefault(f"cannot read the content of {canvas.label} "
-                                f"({_reason(exc)})", []).append(at)
+        found.fault(at, f"cannot read the content of {canvas.label} ({_reason(exc)})")
         return
     for instruction in instructions:
         if isinstance(instruction, pikepdf.ContentStreamInlineImage):
@@ -711,7 +777,12 @@ def check_output_intent(pdf: pikepdf.Pdf, components: int) -> CheckResult:
 def check_small_text(pdf: pikepdf.Pdf) -> CheckResult:
     """Text below 9 pt in three or four inks blurs with the slightest misregister
     on press (smalltext.py); print shops reject it."""
-    found = find_small_text(pdf)
+    found = SmallText()
+    for number, page in enumerate(pdf.pages, 1):
+        sizes, inks = _per_page("small text", page, small_text_on)
+        if sizes:
+            found.pages[number] = set(sizes)
+            found.inks |= inks
     if not found.pages:
         return CheckResult("small text", True,
                            f"no text below {SMALL_PT:g} pt in more than {MAX_INKS} inks")

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from .errors import ContentError, InputError, PreflightError, Problem
 from .fill import TO_PAGE_FOOT, drop_carried_over
 from .model import PAGES_PER_SHEET
+from .pagedigest import page_digests
 from .paths import BUNDLED_CONTENT, BUNDLED_FONTS, DEFAULT_PROFILE
 from .steps import step
 from .variants import Press, Variant, variant
@@ -783,54 +784,6 @@ def _trim_mm(pdf_bytes: bytes) -> tuple[float, float]:
         page = pdf.pages[0].obj
         x0, y0, x1, y1 = (float(v) for v in page.get("/TrimBox", page.MediaBox))
     return (round(abs(x1 - x0) * 25.4 / 72, 1), round(abs(y1 - y0) * 25.4 / 72, 1))
-
-
-def page_digests(pdf_bytes: bytes) -> list[bytes]:
-    """A digest of what each page shows: its boxes, content streams, the images and
-    forms it draws (their data) and the fonts it names (without subset tags: WeasyPrint
-    keeps glyph ids when it subsets, so the same text draws the same glyphs)."""
-    import pikepdf
-
-    with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
-        out = []
-        for page in pdf.pages:
-            digest = hashlib.sha256()
-            for box in ("/MediaBox", "/TrimBox", "/BleedBox"):
-                digest.update(repr(page.obj.get(box)).encode())
-            contents = page.obj.get("/Contents")
-            for stream in contents if isinstance(contents, pikepdf.Array) else [contents]:
-                if isinstance(stream, pikepdf.Stream):
-                    digest.update(stream.read_bytes())
-            _digest_resources(page.obj.get("/Resources"), digest, set())
-            out.append(digest.digest())
-        return out
-
-
-def _digest_resources(resources: object, digest: hashlib._Hash,
-                      seen: set[tuple[int, int]]) -> None:
-    import pikepdf
-
-    if not isinstance(resources, pikepdf.Dictionary):
-        return
-    for category in sorted(resources.keys()):
-        entries = resources[category]
-        if not isinstance(entries, pikepdf.Dictionary):
-            digest.update(f"{category}={entries!r}".encode())
-            continue
-        for name in sorted(entries.keys()):
-            value = entries[name]
-            digest.update(f"{category}{name}".encode())
-            if category == "/Font":
-                base = str(value.get("/BaseFont", ""))
-                digest.update(base.split("+", 1)[-1].encode())
-            elif isinstance(value, pikepdf.Stream):
-                if value.objgen in seen and value.objgen != (0, 0):
-                    continue
-                seen.add(value.objgen)
-                digest.update(value.read_raw_bytes())
-                _digest_resources(value.get("/Resources"), digest, seen)
-            else:
-                digest.update(repr(value).encode())
 
 
 # --- files ----------------------------------------------------------------------------------

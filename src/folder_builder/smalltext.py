@@ -101,11 +101,21 @@ def _inks(space: tuple[str, tuple[str, ...]], values: list[float]) -> int:
 def find_small_text(pdf: pikepdf.Pdf) -> SmallText:
     found = SmallText()
     for number, page in enumerate(pdf.pages, 1):
-        resources = page.obj.get("/Resources")
-        if not isinstance(resources, pikepdf.Dictionary):
-            resources = pikepdf.Dictionary()
-        _scan(page, resources, _State(), number, found, depth=0)
+        sizes, inks = small_text_on(page)
+        if sizes:
+            found.pages[number] = set(sizes)
+            found.inks |= inks
     return found
+
+
+def small_text_on(page: pikepdf.Page) -> tuple[frozenset[float], frozenset[int]]:
+    """The sizes of small multi-ink text on one page, and the ink counts it is in."""
+    found = SmallText()
+    resources = page.obj.get("/Resources")
+    if not isinstance(resources, pikepdf.Dictionary):
+        resources = pikepdf.Dictionary()
+    _scan(page, resources, _State(), 0, found, depth=0)
+    return frozenset(found.pages.get(0, ())), frozenset(found.inks)
 
 
 def _scan(content: pikepdf.Page | pikepdf.Stream, resources: pikepdf.Dictionary,
