@@ -122,20 +122,19 @@ def _hex_on_top(stream: pikepdf.Stream) -> None:
 
 
 _OBJECT = re.compile(rb"(\d+) 0 obj\b")
-_STREAM = re.compile(rb"\bstream\r?\n")
 
 
 def _ending_in_cr(data: bytes) -> list[int]:
     """The objects whose stream data ends in CR right before the EOL of ``endstream``."""
     hit = []
-    for found in _OBJECT.finditer(data):
-        opened = _STREAM.search(data, found.end())
-        ends = data.find(b"endobj", found.end())
-        if opened is None or ends < opened.start():
-            continue
-        end = data.find(b"endstream", opened.end())
-        if data[end - 2:end] == b"\r\n":
+    end = data.find(b"\r\nendstream")
+    while end != -1:
+        start = data.rfind(b" 0 obj\n", 0, end)
+        line = data.rfind(b"\n", 0, start) + 1
+        found = _OBJECT.match(data, line)
+        if found is not None:
             hit.append(int(found.group(1)))
+        end = data.find(b"\r\nendstream", end + 1)
     return hit
 
 
