@@ -22,6 +22,8 @@ INVISIBLE = {"\u200b": "zero-width space", "\u2060": "word joiner", "\ufeff": "b
 BREAKS = {"\u2028": "line separator", "\u2029": "paragraph separator", "\x0b": "line break (Word)"}
 #: A line of a text field that starts with one of these is a list item ("- ").
 BULLETS = "•◦▪‣∙·●"
+#: Any character ``clean`` replaces or removes (most texts have none: a quick look).
+_SPECIAL = re.compile("[" + re.escape("".join({**SPACES, **INVISIBLE, **BREAKS})) + "]")
 _BULLET_LINE = re.compile(rf"^([ ]*)[{BULLETS}][ \t\u00a0]+", re.MULTILINE)
 
 
@@ -33,6 +35,16 @@ def clean(value: str, *, paragraphs: bool) -> tuple[str, str | None]:
     In a one-line field they become spaces.
     """
     counts: Counter[str] = Counter()
+    text = value if _SPECIAL.search(value) is None else _replaced(value, paragraphs, counts)
+    if paragraphs:
+        text, bullets = _BULLET_LINE.subn(r"\1- ", text)
+        if bullets:
+            counts["line starting with a bullet such as “•”|list"] += bullets
+    return text, _describe(counts)
+
+
+def _replaced(value: str, paragraphs: bool, counts: Counter[str]) -> str:
+    """``value`` with every special character replaced or removed, each counted."""
     out = []
     for ch in value:
         if ch in SPACES:
@@ -45,12 +57,7 @@ def clean(value: str, *, paragraphs: bool) -> tuple[str, str | None]:
             out.append("\n" if paragraphs else " ")
         else:
             out.append(ch)
-    text = "".join(out)
-    if paragraphs:
-        text, bullets = _BULLET_LINE.subn(r"\1- ", text)
-        if bullets:
-            counts["line starting with a bullet such as “•”|list"] += bullets
-    return text, _describe(counts)
+    return "".join(out)
 
 
 def _describe(counts: Counter[str]) -> str | None:
