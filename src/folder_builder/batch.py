@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .build import BuildOptions, leaflet_name
-from .content import department_files, find_department, find_role, load_content
+from .content import department_files, load_content
 from .errors import FolderBuilderError, Problem
 from .output import write_atomic
 from .parts import cores
@@ -57,9 +57,9 @@ def plan_jobs(options: BuildOptions, roles: list[str] | None, departments: list[
     """The leaflets to build; unknown roles or departments are an input error."""
     content = load_content(options.content)
     chain = [r for r in content.roles if not r.shared]
-    chosen = [find_role(content, wanted) for wanted in roles] if roles else chain
+    chosen = [content.find_role(wanted) for wanted in roles] if roles else chain
     if departments:
-        files = [find_department(content, wanted) for wanted in departments]
+        files = [content.find_department(wanted) for wanted in departments]
     else:
         files = department_files(content)
     targets: list[Path | None] = ([None] if plain else []) + list(files)

@@ -198,7 +198,7 @@ def _link(args: argparse.Namespace) -> int:
     """folder-builder link: print (and optionally renew) a studio link."""
     import socket
 
-    from .content import find_department, load_content
+    from .content import load_content
     from .paths import BUNDLED_CONTENT
     from .web.access import EDITOR, Keys
 
@@ -208,7 +208,7 @@ def _link(args: argparse.Namespace) -> int:
     keys = Keys(content=content_dir)
     department = None
     if args.department:
-        department = find_department(load_content(content_dir), args.department).stem
+        department = load_content(content_dir).find_department(args.department).stem
     if args.revoke:
         keys.revoke(department or EDITOR)
     base = args.base_url or f"http://{socket.getfqdn()}:8000"

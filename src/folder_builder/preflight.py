@@ -20,6 +20,7 @@ import pikepdf
 
 from .errors import InputError
 from .model import PAGES_PER_SHEET
+from .names import did_you_mean
 from .smalltext import MAX_INKS, SMALL_PT, find_small_text
 
 #: The two products: the print-shop PDF and the web PDF.
@@ -85,7 +86,8 @@ def preflight(
     """
     if variant not in VARIANTS:
         raise InputError(
-            f"unknown variant '{variant}' for preflight; choose {' or '.join(VARIANTS)}")
+            f"unknown variant '{variant}' for preflight{did_you_mean(variant, VARIANTS)}; "
+            f"choose {' or '.join(VARIANTS)}")
     name = "the PDF" if isinstance(source, bytes) else str(source)
     try:
         if isinstance(source, bytes):

@@ -19,6 +19,7 @@ from .colour import cmyk_css, srgb_css
 from .errors import InputError
 from .logos import logo_as_is, logo_in_cmyk
 from .model import Colour, PrintSettings
+from .names import did_you_mean
 
 if TYPE_CHECKING:
     from .finish import PrintFinish
@@ -126,5 +127,5 @@ def variant(name: str) -> Variant:
     try:
         return VARIANTS[name]
     except KeyError:
-        raise InputError(f"unknown variant '{name}'; choose from "
+        raise InputError(f"unknown variant '{name}'{did_you_mean(name, VARIANTS)}; choose from "
                          f"{', '.join(VARIANTS)}") from None
