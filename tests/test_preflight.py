@@ -515,3 +515,38 @@ def test_screen_pdf_without_pdfa_fails_pdfa_naming_what_is_missing():
     assert result(report, "PDF/A").detail == (
         "XMP does not declare PDF/A (pdfaid:part 2); no /GTS_PDFA1 output intent; "
         "annotations without the Print flag on page 1")
+
+
+def test_the_variant_owns_which_checks_run(good_print):
+    """preflight() runs the checks the Variant holds, not a list picked by its name."""
+    from dataclasses import replace
+
+    from folder_builder.variants import PRINT
+
+    assert [r.name for r in preflight(good_print, PRINT).results] == \
+        [r.name for r in preflight(good_print, "print").results]
+    seen = []
+
+    def one_check(pdf, trim_mm, bleed_mm):
+        seen.append((len(pdf.pages), bleed_mm))
+        return (CheckResult("pages counted", True, f"{len(pdf.pages)} pages"),)
+
+    own = replace(PRINT, name="proof", checks=one_check)
+    report = preflight(good_print, own, bleed_mm=5)
+    assert report.variant == "proof"
+    assert [r.name for r in report.results] == ["pages counted"]
+    assert seen and seen[0][1] == 5
+
+
+def test_no_module_of_the_core_picks_by_a_variant_name():
+    """What differs between print and screen is asked of the Variant (variants.py);
+    no module of the core tests a variant's name."""
+    import folder_builder
+
+    package = Path(folder_builder.__file__).parent
+    name_test = re.compile(r"""(==|!=)\s*["'](print|screen)["']|["'](print|screen)["']\s*(==|!=)""")
+    offenders = [f"{path.relative_to(package)}:{number}"
+                 for path in sorted(package.glob("*.py")) if path.name != "variants.py"
+                 for number, line in enumerate(path.read_text().splitlines(), 1)
+                 if name_test.search(line)]
+    assert not offenders, offenders

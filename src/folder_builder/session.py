@@ -367,7 +367,7 @@ class Session:
             if job.role is not None:
                 notices.extend(notes_elsewhere(self._content, job.department,
                                                self.leaflet_roles or (job.role,)))
-                if job.variant.name == "print":
+                if job.variant.needs_print_resolution:
                     notices.extend(logo_resolution(job.department, list(laid.logos)))
         return tuple(notices.items)
 
