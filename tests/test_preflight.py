@@ -277,14 +277,14 @@ def test_unembedded_font_fails_fonts(good_print):
 
 
 def test_a4_pages_fail_an_a5_trim_box():
-    css = PRINT_CSS.replace("size: A5", "size: A4")
-    report = preflight(print_pdf(sections(4), css), "print", trim_mm=(148, 210))
+    a4 = print_pdf(sections(4), PRINT_CSS.replace("size: A5", "size: A4"))
+    report = preflight(a4, "print", trim_mm=(148, 210))
     assert failed(report) == ["trim box"]
     assert result(report, "trim box").detail == (
         "pages 1–4: 210.0 × 297.0 mm; expected 148.0 × 210.0 mm")
     # the same PDF is right for an A4 product, and is one size throughout
-    assert preflight(print_pdf(sections(4), css), "print", trim_mm=(210, 297)).passed
-    assert result(preflight(print_pdf(sections(4), css), "print"),
+    assert preflight(a4, "print", trim_mm=(210, 297)).passed
+    assert result(preflight(a4, "print"),
                   "trim box").detail == "210.0 × 297.0 mm on all 4 pages"
 
 
