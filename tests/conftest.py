@@ -212,10 +212,24 @@ class BuiltFolder(NamedTuple):
 
 @pytest.fixture(scope="session")
 def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuildResult]:
-    """The bundled folder built once in both variants, by variant name."""
+    """The bundled folder built once in both variants, by variant name; the HTML each
+    was laid out from is kept beside it (``result.path.with_suffix(".html")``)."""
     output = tmp_path_factory.mktemp("folder") / "folder.pdf"
-    results = build(BuildOptions(content=CONTENT, output=output, variants=("print", "screen")))
+    results = build(BuildOptions(content=CONTENT, output=output, variants=("print", "screen"),
+                                 keep_html=True))
     return {result.variant: result for result in results}
+
+
+@pytest.fixture(scope="session")
+def department_leaflet_print(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    """The print leaflet for Leder af medarbejder in the example department Dagtilbud
+    Nord, as the command line delivers it, built once for every test that only reads
+    it; its HTML is kept beside it."""
+    output = tmp_path_factory.mktemp("leaflet") / "lam-dagtilbud-nord.pdf"
+    [result] = build(BuildOptions(content=CONTENT, output=output, keep_html=True,
+                                  role="leder-af-medarbejder",
+                                  department="eksempel-dagtilbud-nord"))
+    return result
 
 
 @pytest.fixture(scope="session")
