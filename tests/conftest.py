@@ -212,10 +212,24 @@ class BuiltFolder(NamedTuple):
 
 @pytest.fixture(scope="session")
 def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuildResult]:
-    """The bundled folder built once in both variants, by variant name."""
+    """The bundled folder built once in both variants, by variant name; the HTML each
+    was laid out from is kept beside it (``result.path.with_suffix(".html")``)."""
     output = tmp_path_factory.mktemp("folder") / "folder.pdf"
-    results = build(BuildOptions(content=CONTENT, output=output, variants=("print", "screen")))
+    results = build(BuildOptions(content=CONTENT, output=output, variants=("print", "screen"),
+                                 keep_html=True))
     return {result.variant: result for result in results}
+
+
+@pytest.fixture(scope="session")
+def department_leaflet_print(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    """The print leaflet for Leder af medarbejder in the example department Dagtilbud
+    Nord, as the command line delivers it, built once for every test that only reads
+    it; its HTML is kept beside it."""
+    output = tmp_path_factory.mktemp("leaflet") / "lam-dagtilbud-nord.pdf"
+    [result] = build(BuildOptions(content=CONTENT, output=output, keep_html=True,
+                                  role="leder-af-medarbejder",
+                                  department="eksempel-dagtilbud-nord"))
+    return result
 
 
 @pytest.fixture(scope="session")
@@ -225,14 +239,44 @@ def folder(folders: dict[str, BuildResult]) -> BuiltFolder:
     return BuiltFolder(result, page_texts(result.path))
 
 
+# --- a small plan ------------------------------------------------------------------------
+
+
+def small_plan(root: Path, roles: Iterable[str] = ("leder-af-leder",)) -> Path:
+    """Make the folder of the content copy ``root`` a small plan: its cover, the spread
+    of each of ``roles`` and its back cover (4 pages for one role), for a test that
+    needs a layout to provoke a message, not the whole 28 pages. The full folder plan
+    stays in plan.yaml as the product ``full``, written on one line, so that every
+    {pages:…} of the running texts still names a section and ``line_of(plan, "id:
+    roles")`` finds the small plan's entry. Returns plan.yaml."""
+    import json
+
+    import yaml
+
+    plan = root / "plan.yaml"
+    data = yaml.safe_load(plan.read_text(encoding="utf-8"))
+    full = data.pop("folder")
+    by_id = {section["id"]: section for section in full}
+    small = [by_id["cover"], {**by_id["roles"], "items": list(roles)}, by_id["back"]]
+    plan.write_text(
+        yaml.safe_dump({"folder": small}, sort_keys=False, allow_unicode=True)
+        + f"full: {json.dumps(full, ensure_ascii=False)}\n"
+        + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return plan
+
+
 # --- content that does not fit -------------------------------------------------------
 
 LONG_SENTENCE = "Jeg sikrer, at budgettet overholdes i forhold til det udmeldte serviceniveau. "
 
 
-def overlong_content(tmp_path: Path) -> Path:
-    """A content copy where one leder-af-leder statement is ~40 sentences long."""
+def overlong_content(tmp_path: Path, *, small: bool = False) -> Path:
+    """A content copy where one leder-af-leder statement is ~40 sentences long; with
+    ``small``, its folder is the small plan (cover, the leder-af-leder spread on pages
+    2–3, back cover)."""
     root = copy_content(tmp_path)
+    if small:
+        small_plan(root)
     path = root / "statements" / "leder-af-leder.yaml"
     edit(path, "leder-af-leder-compliance-2: Jeg sikrer",
          f"leder-af-leder-compliance-2: {LONG_SENTENCE * 40}Jeg sikrer")

@@ -17,6 +17,7 @@ from conftest import (
     normalise,
     overlong_content,
     page_texts,
+    small_plan,
 )
 from folder_builder.build import BuildOptions, build
 from folder_builder.content import load_content
@@ -24,7 +25,9 @@ from folder_builder.errors import EXIT_FAILED, FitError
 
 
 def test_overlong_statement_stops_the_build_and_keeps_the_previous_pdf(tmp_path, folder):
-    root = overlong_content(tmp_path)
+    # The small plan: the cover, the leder-af-leder spread on pages 2-3, the back cover.
+    root = overlong_content(tmp_path, small=True)
+    first, past_page = 2, 4
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     target = out_dir / "folder.pdf"
@@ -44,10 +47,10 @@ def test_overlong_statement_stops_the_build_and_keeps_the_previous_pdf(tmp_path,
     match = re.search(r"takes (\d+) pages \((\d+)–(\d+)\) but the plan gives it (\d+)",
                       problem.message)
     assert match, problem.message
-    actual, first, last, planned = map(int, match.groups())
+    actual, start, last, planned = map(int, match.groups())
     assert planned == 2
     assert actual > 2
-    assert (first, last - first + 1) == (12, actual)
+    assert (start, last - start + 1) == (first, actual)
     # the problem points at the plan entry that gives the pages
     assert problem.path.name == "plan.yaml"
     assert problem.line == line_of(root / "plan.yaml", "id: roles")
@@ -62,9 +65,10 @@ def test_overlong_statement_stops_the_build_and_keeps_the_previous_pdf(tmp_path,
     statements = root / "statements" / "leder-af-leder.yaml"
     head = [p for p in error.problems if p.message.startswith("the spread for Leder af leder")]
     assert len(head) == 1, report
-    assert head[0].message.startswith("the spread for Leder af leder (pages 12–13) runs")
-    amount = re.search(r"runs (\d+) pages? past the 2 it is planned for, onto pages? 14"
-                       r"[–\d]*: about (\d+) lines? of text, (\d+) mm too much",
+    assert head[0].message.startswith(
+        f"the spread for Leder af leder (pages {first}–{first + 1}) runs")
+    amount = re.search(rf"runs (\d+) pages? past the 2 it is planned for, onto pages? "
+                       rf"{past_page}[–\d]*: about (\d+) lines? of text, (\d+) mm too much",
                        head[0].message)
     assert amount, head[0].message
     extra, lines, mm = map(int, amount.groups())
@@ -72,7 +76,8 @@ def test_overlong_statement_stops_the_build_and_keeps_the_previous_pdf(tmp_path,
     assert lines >= extra and 5 <= mm <= 172 * extra
     assert error.problems.index(head[0]) < error.problems.index(problem)
     # ... every statement that landed past the plan, at its own file and line ...
-    past = [p for p in error.problems if p.message.endswith("is on page 14, past the plan")
+    past = [p for p in error.problems
+            if p.message.endswith(f"is on page {past_page}, past the plan")
             and p.path == statements]
     assert past, report
     for p in past:
@@ -84,7 +89,8 @@ def test_overlong_statement_stops_the_build_and_keeps_the_previous_pdf(tmp_path,
                            line=line_of(statements, "leder-af-leder-compliance-2:"),
                            field="compliance.leder-af-leder-compliance-2",
                            message="the longest text of the spread for Leder af leder "
-                                   "(pages 12–13) is the statement leder-af-leder-compliance-2")
+                                   f"(pages {first}–{first + 1}) is the statement "
+                                   "leder-af-leder-compliance-2")
     assert re.search(r"\((\d+) mm high\)", longest.message)
 
     # A proof beside the target: laid out with the spread running over, the overflow
@@ -94,23 +100,24 @@ def test_overlong_statement_stops_the_build_and_keeps_the_previous_pdf(tmp_path,
     assert proof.read_bytes() == error.proof_pdf
     assert f"a proof with what ran over marked in colour: {proof}" in report
     texts = page_texts(proof)
-    assert len(texts) > 28
+    assert len(texts) > 4  # the pages of the plan, and what ran past them
     assert all("PROOF - not for print" in text for text in texts)
-    assert "RUNS OVER: the spread for Leder af leder" in texts[13]
-    assert "RUNS OVER" not in texts[12]
+    assert "RUNS OVER: the spread for Leder af leder" in texts[past_page - 1]
+    assert "RUNS OVER" not in texts[past_page - 2]
     statements_by_id = {s.id: s.text for s in load_content(root).statements}
-    for p in past:  # the statements named end on page 14 of the proof
-        assert normalise(statements_by_id[p.field.split(".")[1]])[-40:] in texts[13]
+    for p in past:  # the statements named end on that page of the proof
+        assert normalise(statements_by_id[p.field.split(".")[1]])[-40:] in texts[past_page - 1]
     with pikepdf.open(proof) as pdf:
         assert "/OutputIntents" not in pdf.Root
         assert "/GTS_PDFXVersion" not in pdf.trailer.get("/Info", {})
-        # the overflow is framed on page 14 only (a dashed 1.5 pt rectangle in the
+        # the overflow is framed on its first page only (a dashed 1.5 pt rectangle in the
         # mark colour); the lengthened statement is framed where it stands
         marks = [pdf.pages[n].Contents[-1].read_bytes() for n in range(len(pdf.pages))]
-        assert [n + 1 for n, m in enumerate(marks) if b"1.5 w [4 2] 0 d" in m][:1] == [14]
+        assert [n + 1 for n, m in enumerate(marks)
+                if b"1.5 w [4 2] 0 d" in m][:1] == [past_page]
         framed = [n + 1 for n, m in enumerate(marks)
                   if b"LONGEST TEXT: statement leder-af-leder-compliance-2" in m]
-        assert any(12 <= n <= 14 for n in framed), framed  # on the role spread
+        assert any(first <= n <= past_page for n in framed), framed  # on the role spread
 
     # the previous PDF is untouched and nothing else was left beside it
     assert target.read_bytes() == before
@@ -119,18 +126,16 @@ def test_overlong_statement_stops_the_build_and_keeps_the_previous_pdf(tmp_path,
 
 def test_page_count_must_be_whole_sheets(tmp_path):
     root = copy_content(tmp_path)
-    plan = root / "plan.yaml"
-    # without the notes page, and with the back cover allowed on any page, the folder
-    # would have 27 pages
-    edit(plan, "  - id: notes\n    layout: notes\n    title: Noter\n    pages: 1\n", "")
-    edit(plan, "    layout: back-cover\n    title: Bagside\n    pages: 1\n    start: left\n",
-         "    layout: back-cover\n    title: Bagside\n    pages: 1\n")
+    plan = small_plan(root)
+    # without its back cover, the small folder (a cover and one spread) has 3 pages
+    edit(plan, "- id: back\n  layout: back-cover\n  title: Bagside\n  pages: 1\n  start: left\n",
+         "")
     target = tmp_path / "out.pdf"
     with pytest.raises(FitError) as info:
         build(BuildOptions(content=root, output=target))
     messages = [p.message for p in info.value.problems]
     assert len(messages) == 1, info.value.report()
-    assert "27 pages" in messages[0]
+    assert "3 pages" in messages[0]
     assert "multiple of 4" in messages[0]
     assert not target.exists()
 

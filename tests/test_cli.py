@@ -79,7 +79,7 @@ def test_all_problems_are_listed_one_per_line(tmp_path, capsys):
 
 
 def test_fit_failure_exits_1_and_writes_nothing(tmp_path, capsys):
-    root = overlong_content(tmp_path)
+    root = overlong_content(tmp_path, small=True)
     target = tmp_path / "out" / "f.pdf"
     assert main(["build", "--content", str(root), "-o", str(target)]) == EXIT_FAILED
     out, err = capsys.readouterr()

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from conftest import CONTENT, LAYOUTS, copy_content, edit, line_of
+from conftest import LAYOUTS, copy_content, edit, line_of, small_plan
 from folder_builder.build import BuildOptions, build
 from folder_builder.content import load_content, load_department
 from folder_builder.errors import ContentError, LayoutError
@@ -36,9 +36,11 @@ def user_style(tmp_path, rule: str):
 def test_css_url_outside_the_project_is_refused_and_named(tmp_path, url):
     layouts = user_style(tmp_path, f'.cover {{ background-image: url("{url}"); }}')
     target = tmp_path / "f.pdf"
-    # A leaflet has the same cover as the folder, in 8 pages rather than 28.
+    # The small plan has the folder's cover, in 4 pages rather than 28.
+    root = copy_content(tmp_path)
+    small_plan(root)
     with pytest.raises(LayoutError) as caught:
-        build(BuildOptions(content=CONTENT, layouts=layouts, output=target, role="chef"))
+        build(BuildOptions(content=root, layouts=layouts, output=target))
     report = caught.value.report()
     assert "refused" in report
     assert ("passwd" in report) or ("example.com" in report)
@@ -48,9 +50,10 @@ def test_css_url_outside_the_project_is_refused_and_named(tmp_path, url):
 def test_a_symlink_out_of_the_layouts_is_refused(tmp_path):
     layouts = user_style(tmp_path, '.cover { background-image: url("innocent.svg"); }')
     os.symlink(SECRET, layouts / "innocent.svg")
+    root = copy_content(tmp_path)
+    small_plan(root)
     with pytest.raises(LayoutError) as caught:
-        build(BuildOptions(content=CONTENT, layouts=layouts, output=tmp_path / "f.pdf",
-                           role="chef"))
+        build(BuildOptions(content=root, layouts=layouts, output=tmp_path / "f.pdf"))
     assert "innocent.svg" in caught.value.report()
     assert "link to a file outside" in caught.value.report()
 

@@ -277,14 +277,14 @@ def test_unembedded_font_fails_fonts(good_print):
 
 
 def test_a4_pages_fail_an_a5_trim_box():
-    css = PRINT_CSS.replace("size: A5", "size: A4")
-    report = preflight(print_pdf(sections(4), css), "print", trim_mm=(148, 210))
+    a4 = print_pdf(sections(4), PRINT_CSS.replace("size: A5", "size: A4"))
+    report = preflight(a4, "print", trim_mm=(148, 210))
     assert failed(report) == ["trim box"]
     assert result(report, "trim box").detail == (
         "pages 1–4: 210.0 × 297.0 mm; expected 148.0 × 210.0 mm")
     # the same PDF is right for an A4 product, and is one size throughout
-    assert preflight(print_pdf(sections(4), css), "print", trim_mm=(210, 297)).passed
-    assert result(preflight(print_pdf(sections(4), css), "print"),
+    assert preflight(a4, "print", trim_mm=(210, 297)).passed
+    assert result(preflight(a4, "print"),
                   "trim box").detail == "210.0 × 297.0 mm on all 4 pages"
 
 
@@ -544,3 +544,38 @@ def test_a_page_seen_before_is_not_read_again_but_reported_where_it_is_now(monke
     # a page never seen is read
     preflight(print_pdf(sections(4, {1: small})), "print")
     assert parsed
+
+
+def test_the_variant_owns_which_checks_run(good_print):
+    """preflight() runs the checks the Variant holds, not a list picked by its name."""
+    from dataclasses import replace
+
+    from folder_builder.variants import PRINT
+
+    assert [r.name for r in preflight(good_print, PRINT).results] == \
+        [r.name for r in preflight(good_print, "print").results]
+    seen = []
+
+    def one_check(pdf, trim_mm, bleed_mm):
+        seen.append((len(pdf.pages), bleed_mm))
+        return (CheckResult("pages counted", True, f"{len(pdf.pages)} pages"),)
+
+    own = replace(PRINT, name="proof", checks=one_check)
+    report = preflight(good_print, own, bleed_mm=5)
+    assert report.variant == "proof"
+    assert [r.name for r in report.results] == ["pages counted"]
+    assert seen and seen[0][1] == 5
+
+
+def test_no_module_of_the_core_picks_by_a_variant_name():
+    """What differs between print and screen is asked of the Variant (variants.py);
+    no module of the core tests a variant's name."""
+    import folder_builder
+
+    package = Path(folder_builder.__file__).parent
+    name_test = re.compile(r"""(==|!=)\s*["'](print|screen)["']|["'](print|screen)["']\s*(==|!=)""")
+    offenders = [f"{path.relative_to(package)}:{number}"
+                 for path in sorted(package.glob("*.py")) if path.name != "variants.py"
+                 for number, line in enumerate(path.read_text().splitlines(), 1)
+                 if name_test.search(line)]
+    assert not offenders, offenders

@@ -18,8 +18,6 @@ import segno
 import weasyprint
 
 from conftest import CONTENT, copy_content, edit, line_of
-from folder_builder import Session
-from folder_builder.build import BuildOptions, build
 from folder_builder.content import load_content
 from folder_builder.errors import ContentError
 from folder_builder.hyphenation import install_hyphenation, load_hyphenation, patterns
@@ -115,14 +113,10 @@ def test_a_bad_hyphenation_list_names_file_line_and_entry(tmp_path):
                f"{line_of(path, '  - kerne-opgave')})" in message for line, message in messages)
 
 
-def test_no_word_is_split_across_a_page_turn(folder, tmp_path):
+def test_no_word_is_split_across_a_page_turn(folder, department_leaflet_print):
     """A booklet's page turns follow its odd (right-hand) pages; the last line
     there must not end in a hyphen, so no word waits for the turn."""
-    result = Session(CONTENT, jobs=1).build(
-        "leaflet", "print", role="leder-af-medarbejder", deliver=True,
-        department=CONTENT / "departments" / "eksempel-dagtilbud-nord.yaml")
-    leaflet = tmp_path / "lam.pdf"
-    leaflet.write_bytes(result.pdf)
+    leaflet = department_leaflet_print.path
     for path in (folder.result.path, leaflet):
         assert [page for page in hyphenated_page_ends(path) if page % 2 == 1] == []
     # Nor does a word stand alone on a line in the leaflet's wide columns (what
@@ -170,15 +164,12 @@ def test_the_page_turn_check_finds_a_hyphen_at_the_foot_of_a_page(tmp_path):
 # --- sizes ------------------------------------------------------------------------
 
 
-def test_body_text_is_at_least_8_5_pt_and_labels_at_least_7(tmp_path):
+def test_body_text_is_at_least_8_5_pt_and_labels_at_least_7(folders,
+                                                             department_leaflet_print):
     """Laid out from the HTML a build keeps: every piece of text is 7 pt or more,
     and text under 8.5 pt is a label (bold, or in capitals)."""
-    out = tmp_path / "folder.pdf"
-    build(BuildOptions(content=CONTENT, output=out, keep_html=True))
-    department = "eksempel-dagtilbud-nord"
-    build(BuildOptions(content=CONTENT, output=tmp_path / "leaflet.pdf", keep_html=True,
-                       role="leder-af-medarbejder", department=department))
-    for html in (out.with_suffix(".html"), (tmp_path / "leaflet.html")):
+    for html in (folders["print"].path.with_suffix(".html"),
+                 department_leaflet_print.path.with_suffix(".html")):
         document = weasyprint.HTML(filename=str(html)).render()
         small = []
         for page in document.pages:

@@ -10,7 +10,7 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import ImageCms
 
-from conftest import CONTENT, LAYOUTS, copy_content, page_texts
+from conftest import CONTENT, LAYOUTS, copy_content, page_texts, small_plan
 from folder_builder.build import BuildOptions, build
 from folder_builder.cli import main
 from folder_builder.content import load_content
@@ -132,8 +132,17 @@ def box_of(path: Path, index: int, name: str) -> list[float]:
         return box(pdf.pages[index], name)
 
 
+def small_folder(tmp_path: Path) -> Path:
+    """A content copy whose folder is the small plan (4 pages): for a test that reads
+    what every page or the document has, not the 28 pages."""
+    root = copy_content(tmp_path)
+    small_plan(root)
+    return root
+
+
 def test_no_marks_leaves_the_sheet_at_the_bleed(tmp_path):
-    [result] = build(BuildOptions(content=CONTENT, output=tmp_path / "f.pdf", marks=False))
+    [result] = build(BuildOptions(content=small_folder(tmp_path), output=tmp_path / "f.pdf",
+                                  marks=False))
     with pikepdf.open(result.path) as pdf:
         page = pdf.pages[0]
         assert box(page, "/MediaBox") == pytest.approx(box(page, "/BleedBox"), abs=0.01)
@@ -249,7 +258,8 @@ def test_screen_and_print_carry_the_same_text(folders):
 def test_icc_option_embeds_the_given_profile(tmp_path):
     shop = tmp_path / "trykkeri.icc"
     shutil.copy(LAYOUTS / "colour" / "FOGRA39-folder-builder.icc", shop)
-    [result] = build(BuildOptions(content=CONTENT, output=tmp_path / "f.pdf", icc=shop))
+    [result] = build(BuildOptions(content=small_folder(tmp_path), output=tmp_path / "f.pdf",
+                                  icc=shop))
     with pikepdf.open(result.path) as pdf:
         intent = pdf.Root.OutputIntents[0]
         # Named by the profile itself, not by print.yaml's condition text.
@@ -282,7 +292,7 @@ def test_two_builds_are_byte_identical(tmp_path, folders, monkeypatch):
 
 def test_source_date_epoch_sets_the_dates(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    [result] = build(BuildOptions(content=CONTENT, output=tmp_path / "f.pdf",
+    [result] = build(BuildOptions(content=small_folder(tmp_path), output=tmp_path / "f.pdf",
                                   variants=("screen",)))
     with pikepdf.open(result.path) as pdf:
         assert str(pdf.trailer.Info.CreationDate).startswith("D:20231114")
@@ -294,9 +304,10 @@ def test_a_layout_that_brings_rgb_fails_preflight_and_writes_nothing(tmp_path):
     style = (LAYOUTS / "style.css").read_text(encoding="utf-8")
     (layouts / "style.css").write_text(style + "\n.cover-title { color: rgb(200 0 0); }\n",
                                        encoding="utf-8")
+    root = small_folder(tmp_path)  # the cover is all it takes
     target = tmp_path / "f.pdf"
     with pytest.raises(PreflightError) as caught:
-        build(BuildOptions(content=CONTENT, layouts=layouts, output=target))
+        build(BuildOptions(content=root, layouts=layouts, output=target))
     assert "colour" in caught.value.report()
     assert "page 1" in caught.value.report()
     assert not target.exists()

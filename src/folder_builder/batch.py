@@ -20,11 +20,12 @@ from typing import TextIO
 
 from .build import BuildOptions, leaflet_name
 from .changes import make_manifest, watched_folders, write_manifest
-from .content import department_files, find_department, find_role, load_content
+from .content import department_files, load_content
 from .errors import FolderBuilderError, Problem
 from .output import write_atomic
 from .parts import cores
 from .session import Session
+from .variants import VARIANTS
 
 DEFAULT_DIR = Path("build") / "leaflets"
 
@@ -58,9 +59,9 @@ def plan_jobs(options: BuildOptions, roles: list[str] | None, departments: list[
     """The leaflets to build; unknown roles or departments are an input error."""
     content = load_content(options.content)
     chain = [r for r in content.roles if not r.shared]
-    chosen = [find_role(content, wanted) for wanted in roles] if roles else chain
+    chosen = [content.find_role(wanted) for wanted in roles] if roles else chain
     if departments:
-        files = [find_department(content, wanted) for wanted in departments]
+        files = [content.find_department(wanted) for wanted in departments]
     else:
         files = department_files(content)
     targets: list[Path | None] = ([None] if plain else []) + list(files)
@@ -100,7 +101,7 @@ def _build_one(job: Job, output_dir: Path
             target = output_dir / leaflet_name(role, department, variant)
             paths.append(write_atomic(target, result.pdf))
             warnings += result.warnings
-            if result.variant == "print":  # what went to the printer, for `changes`
+            if VARIANTS[result.variant].records_delivery:  # what went to the printer
                 write_manifest(target, make_manifest(
                     session.content, result.pdf, watched_folders(options.layouts),
                     product="leaflet", role=role.id,

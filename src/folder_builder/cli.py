@@ -16,6 +16,7 @@ from pathlib import Path
 from . import __version__
 from .build import VARIANTS, BuildOptions, build, validate
 from .errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, FolderBuilderError, InputError
+from .variants import variant
 
 
 def _positive(text: str) -> int:
@@ -198,7 +199,7 @@ def _link(args: argparse.Namespace) -> int:
     """folder-builder link: print (and optionally renew) a studio link."""
     import socket
 
-    from .content import find_department, load_content
+    from .content import load_content
     from .paths import BUNDLED_CONTENT
     from .web.access import EDITOR, Keys
 
@@ -208,7 +209,7 @@ def _link(args: argparse.Namespace) -> int:
     keys = Keys(content=content_dir)
     department = None
     if args.department:
-        department = find_department(load_content(content_dir), args.department).stem
+        department = load_content(content_dir).find_department(args.department).stem
     if args.revoke:
         keys.revoke(department or EDITOR)
     base = args.base_url or f"http://{socket.getfqdn()}:8000"
@@ -297,7 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if result.warnings else ""
             print(f"wrote {result.path} ({result.pages} pages, {result.variant}, "
                   f"preflight passed{noted})")
-            if result.variant == "print":  # what went to the printer, for `changes`
+            if variant(result.variant).records_delivery:  # what went to the printer
                 from .changes import record_print
 
                 record_print(result.path, options.content, options.layouts,

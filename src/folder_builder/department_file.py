@@ -40,15 +40,16 @@ from pathlib import Path
 
 import yaml
 
-from .content import DEPARTMENTS, ID_PATTERN, department_files, load_department
+from .content import DEPARTMENT, DEPARTMENTS, ID_PATTERN, department_files, load_department
 from .errors import ContentError, FolderBuilderError, InputError, Problem
 from .model import Content
 from .output import write_atomic
 from .web.i18n import N_, Message
 
 HISTORY = ".history"
-#: The fields of a department file, in the order they are written.
-FIELDS = ("name", "logo", "introduction", "notes", "questions", "contact")
+#: The fields of a department file, in the order they are written: the loader's
+#: schema (content.DEPARTMENT), declared once.
+FIELDS = DEPARTMENT.names
 #: The reflection page holds at most this many questions.
 MAX_QUESTIONS = 12
 MAX_SLUG = 60

@@ -26,6 +26,7 @@ from pathlib import Path
 import pyphen
 
 from .errors import ContentError, Problem
+from .names import did_you_mean
 from .yamlsource import Node, Seq, load_yaml
 
 HYPHENATION_FILE = "hyphenation.yaml"
@@ -47,7 +48,8 @@ def load_hyphenation(root: Path) -> tuple[str, ...]:
     if isinstance(data, Node):
         for key in data:
             if key != "words":
-                problems.append(Problem(f"unknown field '{key}'; the only field is 'words'",
+                problems.append(Problem(f"unknown field '{key}'{did_you_mean(key, ['words'])}; "
+                                        "the only field is 'words'",
                                         path, data.key_lines[key], str(key)))
         listed = data.get("words")
         if isinstance(listed, Seq):

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import pikepdf
 
 from .errors import InputError
+from .names import did_you_mean
 
 if TYPE_CHECKING:
     from .build import BuildOptions
@@ -81,7 +82,8 @@ def impose(pdf: bytes, sheet: str = "a4") -> bytes:
     ``sheet`` landscape, in fold order for saddle stitching; duplex, flip on the
     short edge (so no side is turned upside down)."""
     if sheet not in SHEETS:
-        raise InputError(f"unknown sheet size '{sheet}'; choose from {', '.join(SHEETS)}")
+        raise InputError(f"unknown sheet size '{sheet}'{did_you_mean(sheet, SHEETS)}; choose "
+                         f"from {', '.join(SHEETS)}")
     width, height = SHEETS[sheet]
     try:
         source = pikepdf.open(io.BytesIO(pdf))
@@ -139,7 +141,8 @@ def build_imposed(options: BuildOptions, sheet: str = "a4") -> tuple[Path, int]:
     from .session import Session
 
     if sheet not in SHEETS:
-        raise InputError(f"unknown sheet size '{sheet}'; choose from {', '.join(SHEETS)}")
+        raise InputError(f"unknown sheet size '{sheet}'{did_you_mean(sheet, SHEETS)}; choose "
+                         f"from {', '.join(SHEETS)}")
     session = Session(options.content, options.layouts)
     role = session.role(options.role or "")
     department = session.department(options.department) if options.department else None

@@ -205,6 +205,9 @@ class SectionSpec:
     pad: bool = False
 
 
+#: The folder of a content folder that holds the department files.
+DEPARTMENTS = "departments"
+
 #: In a plan, ``role: "*"`` stands for the role a leaflet is made for.
 CHOSEN_ROLE = "*"
 
@@ -277,6 +280,49 @@ class Content:
 
     def role(self, role_id: str) -> Role:
         return next(r for r in self.roles if r.id == role_id)
+
+    def find_role(self, wanted: str) -> Role:
+        """A role by its id or its display name (in any case), as a person names it on
+        the command line or in a URL; an InputError with the nearest one otherwise."""
+        for role in self.roles:
+            if wanted == role.id or wanted.casefold() == role.name.casefold():
+                return role
+        from .errors import InputError
+        from .names import did_you_mean
+
+        names = [r.id for r in self.roles] + [r.name for r in self.roles]
+        known = ", ".join(r.id for r in self.roles)
+        raise InputError(f"no role '{wanted}' in roles.yaml{did_you_mean(wanted, names)} "
+                         f"(known: {known})")
+
+    def department_files(self) -> list[Path]:
+        """The department files of the content folder, in name order."""
+        folder = self.root / DEPARTMENTS
+        return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+    def find_department(self, wanted: str) -> Path:
+        """A department file by its id (file name) or by the name written in it; an
+        InputError with the nearest one otherwise. Only the file is found here, not
+        checked: ``content.load_department`` does that."""
+        files = self.department_files()
+        for path in files:
+            if path.stem == wanted or path.name == wanted:
+                return path
+        from .yamlsource import load_yaml
+
+        names: list[str] = []
+        for path in files:
+            data, _ = load_yaml(path)
+            name = str(data.get("name", "")) if isinstance(data, dict) else ""
+            if name.casefold() == wanted.casefold():
+                return path
+            names += [path.stem, name] if name else [path.stem]
+        from .errors import InputError
+        from .names import did_you_mean
+
+        known = ", ".join(p.stem for p in files) or "none"
+        raise InputError(f"no department '{wanted}' in {self.root / DEPARTMENTS}"
+                         f"{did_you_mean(wanted, names)} (known: {known})")
 
     def perspective(self, perspective_id: str) -> Perspective:
         return next(p for p in self.perspectives if p.id == perspective_id)

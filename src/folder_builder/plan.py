@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from .errors import InputError
 from .model import CHOSEN_ROLE, Content, Perspective, Role, SectionSpec
+from .names import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ def sections(
         specs = content.plans[product]
     except KeyError:
         known = ", ".join(content.plans) or "none"
-        raise InputError(f"no page plan for '{product}' in plan.yaml (planned: {known})") from None
+        raise InputError(f"no page plan for '{product}' in plan.yaml"
+                         f"{did_you_mean(product, content.plans)} (planned: {known})") from None
     if role is None and any(spec.role == CHOSEN_ROLE for spec in specs):
         raise InputError(f"a {product} is made for one role: name it with --role")
     out: list[Section] = []

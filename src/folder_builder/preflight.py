@@ -21,12 +21,15 @@ import pikepdf
 
 from .errors import InputError
 from .model import PAGES_PER_SHEET
+from .names import did_you_mean
 from .smalltext import MAX_INKS, SMALL_PT, SmallText, small_text_on
+from .variants import VARIANTS as _REGISTRY
+from .variants import Variant
 
 T = TypeVar("T")
 
-#: The two products: the print-shop PDF and the web PDF.
-VARIANTS = ("print", "screen")
+#: The two products: the print-shop PDF and the web PDF (variants.py).
+VARIANTS = tuple(_REGISTRY)
 
 #: Points per millimetre.
 PT_PER_MM = 72 / 25.4
@@ -74,7 +77,7 @@ class Report:
 
 def preflight(
     source: bytes | Path,
-    variant: str,
+    variant: str | Variant,
     *,
     trim_mm: tuple[float, float] | None = None,
     bleed_mm: float = 3.0,
@@ -84,11 +87,16 @@ def preflight(
     ``trim_mm`` is the trimmed page size the PDF must have (a build passes the size
     its layouts gave the pages); None: every page must have the first page's size.
 
+    The variant (variants.py) says which checks its PDF must pass.
+
     Raises InputError when the variant is unknown or the source is not a PDF.
     """
-    if variant not in VARIANTS:
-        raise InputError(
-            f"unknown variant '{variant}' for preflight; choose {' or '.join(VARIANTS)}")
+    if isinstance(variant, str):
+        if variant not in VARIANTS:
+            raise InputError(
+                f"unknown variant '{variant}' for preflight{did_you_mean(variant, VARIANTS)}; "
+                f"choose {' or '.join(VARIANTS)}")
+        variant = _REGISTRY[variant]
     name = "the PDF" if isinstance(source, bytes) else str(source)
     try:
         if isinstance(source, bytes):
@@ -104,10 +112,10 @@ def preflight(
         raise InputError(f"{name}: cannot read the file ({exc.strerror or exc})") from exc
     with pdf:
         try:
-            results = _run(pdf, variant, trim_mm or _first_page_size(pdf), bleed_mm)
+            results = variant.checks(pdf, trim_mm or _first_page_size(pdf), bleed_mm)
         except pikepdf.PdfError as exc:
             raise InputError(f"{name}: the PDF is damaged ({_reason(exc, name)})") from exc
-    return Report(variant, results)
+    return Report(variant.name, results)
 
 
 def _first_page_size(pdf: pikepdf.Pdf) -> tuple[float, float]:
@@ -119,20 +127,29 @@ def _first_page_size(pdf: pikepdf.Pdf) -> tuple[float, float]:
     return ((box[2] - box[0]) / PT_PER_MM, (box[3] - box[1]) / PT_PER_MM)
 
 
-def _run(pdf: pikepdf.Pdf, variant: str, trim_mm: tuple[float, float],
-         bleed_mm: float) -> tuple[CheckResult, ...]:
-    if variant == "print":
-        return (
-            check_pages(pdf, saddle_stitch=True),
-            check_trim_box(pdf, trim_mm),
-            check_bleed_box(pdf, bleed_mm),
-            check_fonts(pdf),
-            check_colour(pdf, "RGB"),
-            check_output_intent(pdf, 4),
-            check_pdfx(pdf),
-            check_trapped(pdf),
-            check_small_text(pdf),
-        )
+def print_checks(pdf: pikepdf.Pdf, trim_mm: tuple[float, float],
+                 bleed_mm: float) -> tuple[CheckResult, ...]:
+    """What the print shop needs: sheets of four, trim and bleed boxes, the project's
+    fonts, no RGB, a CMYK output intent, PDF/X-4, trapping stated, no text too small
+    for its inks (the print variant's checks, variants.py)."""
+    return (
+        check_pages(pdf, saddle_stitch=True),
+        check_trim_box(pdf, trim_mm),
+        check_bleed_box(pdf, bleed_mm),
+        check_fonts(pdf),
+        check_colour(pdf, "RGB"),
+        check_output_intent(pdf, 4),
+        check_pdfx(pdf),
+        check_trapped(pdf),
+        check_small_text(pdf),
+    )
+
+
+def screen_checks(pdf: pikepdf.Pdf, trim_mm: tuple[float, float],
+                  bleed_mm: float) -> tuple[CheckResult, ...]:
+    """What a reader on screen needs: one page size, the project's fonts, no CMYK, an
+    sRGB output intent, PDF/A and PDF/UA (tagged, with a language, a title and an
+    outline); the screen variant's checks, variants.py. The bleed does not apply."""
     return (
         check_pages(pdf, saddle_stitch=False),
         check_page_size(pdf, trim_mm),

@@ -20,6 +20,7 @@ import segno
 
 from .errors import ContentError, Problem
 from .model import Colour
+from .names import did_you_mean
 from .yamlsource import Node, Seq, load_yaml
 
 LINKS_FILE = "links.yaml"
@@ -37,6 +38,10 @@ class QrCode:
     size: int
     path: str
     ink: Colour = QR_INK
+
+
+#: The fields of an entry of links.yaml.
+LINK_FIELDS = ("url", "print", "qr")
 
 
 @dataclass(frozen=True)
@@ -67,8 +72,10 @@ def load_links(root: Path) -> dict[str, PrintedLink]:
             problems.append(Problem("each link needs url: and print:", path, line, field))
             continue
         for key in item:
-            if key not in ("url", "print", "qr"):
-                problems.append(Problem(f"unknown field '{key}'; allowed here: url, print, qr",
+            if key not in LINK_FIELDS:
+                problems.append(Problem(f"unknown field '{key}'"
+                                        f"{did_you_mean(key, LINK_FIELDS)}; allowed here: "
+                                        f"{', '.join(LINK_FIELDS)}",
                                         path, item.key_lines[key], f"{field}.{key}"))
         url, text, qr = item.get("url"), item.get("print"), item.get("qr", False)
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):

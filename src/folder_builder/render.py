@@ -15,6 +15,7 @@ from . import diagram
 from .colour import PAPER
 from .errors import ContentError, LayoutError, Problem
 from .model import PAGES_PER_SHEET, Content, Department, Role
+from .names import did_you_mean
 from .paths import DEFAULT_PROFILE
 from .plan import Section, planned_ranges, sections
 from .printlinks import printed_link
@@ -33,10 +34,11 @@ def validate_layouts(content: Content, env: jinja2.Environment) -> None:
             env.get_template(name)
         except jinja2.TemplateNotFound:
             where = spec.source if spec else None
+            hint = did_you_mean(spec.layout, _layouts(env)) if spec else ""
             problems.append(
                 Problem(
-                    f"unknown layout '{spec.layout if spec else name}': there is no {name} "
-                    "in the layouts",
+                    f"unknown layout '{spec.layout if spec else name}'{hint}: there is no "
+                    f"{name} in the layouts",
                     where.path if where else None,
                     where.line if where else None,
                     "layout" if spec else None,
@@ -48,6 +50,13 @@ def validate_layouts(content: Content, env: jinja2.Environment) -> None:
             )
     if problems:
         raise ContentError(list(dict.fromkeys(problems)))
+
+
+def _layouts(env: jinja2.Environment) -> list[str]:
+    """The layouts the template folders hold, by the name a plan gives them."""
+    prefix, suffix = section_template("|").split("|")
+    return [name.removeprefix(prefix).removesuffix(suffix) for name in env.list_templates()
+            if name.startswith(prefix) and name.endswith(suffix)]
 
 
 def render_html(

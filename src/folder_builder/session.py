@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from .errors import ContentError, InputError, PreflightError, Problem
 from .fill import TO_PAGE_FOOT, drop_carried_over
 from .model import PAGES_PER_SHEET
+from .names import did_you_mean
 from .pagedigest import page_digests
 from .paths import BUNDLED_CONTENT, BUNDLED_FONTS, DEFAULT_PROFILE
 from .steps import step
@@ -208,10 +209,10 @@ class Session:
     def department(self, wanted: str | Path) -> Department:
         """A department by id, name or file, loaded and checked (kept until its file
         changes)."""
-        from .content import find_department, load_department
+        from .content import load_department
         from .glyphs import check_glyphs
 
-        path = wanted if isinstance(wanted, Path) else find_department(self._content, wanted)
+        path = wanted if isinstance(wanted, Path) else self._content.find_department(wanted)
         signature = _signature(path)
         kept = self._departments.get(path)
         if kept is not None and kept[0] == signature:
@@ -224,9 +225,7 @@ class Session:
     def role(self, wanted: str) -> Role:
         """A role a leaflet can be made for, by id or display name: not the shared
         one, which every leaflet has."""
-        from .content import find_role
-
-        role = find_role(self._content, wanted)
+        role = self._content.find_role(wanted)
         if role.shared:
             others = ", ".join(r.id for r in self._content.roles if not r.shared)
             raise InputError(f"'{role.id}' is shared by every role and is in every leaflet; "
@@ -369,7 +368,7 @@ class Session:
             if job.role is not None:
                 notices.extend(notes_elsewhere(self._content, job.department,
                                                self.leaflet_roles or (job.role,)))
-                if job.variant.name == "print":
+                if job.variant.needs_print_resolution:
                     notices.extend(logo_resolution(job.department, list(laid.logos)))
         return tuple(notices.items)
 
@@ -388,7 +387,9 @@ class Session:
         """What to make, every name checked."""
         if product not in self._content.plans:
             planned = ", ".join(self._content.plans)
-            raise InputError(f"unknown product '{product}': plan.yaml plans {planned}")
+            raise InputError(f"unknown product '{product}'"
+                             f"{did_you_mean(product, self._content.plans)}: plan.yaml plans "
+                             f"{planned}")
         chosen = variant(variant_name)
         subject = self.role(role) if role is not None else None
         if product == "leaflet" and subject is None:

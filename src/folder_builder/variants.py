@@ -19,10 +19,16 @@ from .colour import cmyk_css, srgb_css
 from .errors import InputError
 from .logos import logo_as_is, logo_in_cmyk
 from .model import Colour, PrintSettings
+from .names import did_you_mean
 
 if TYPE_CHECKING:
+    import pikepdf
+
     from .finish import PrintFinish
-    from .preflight import Report
+    from .preflight import CheckResult, Report
+
+#: A variant's preflight: the checks of one PDF, given its trimmed size and bleed in mm.
+Checks = Callable[["pikepdf.Pdf", tuple[float, float], float], "tuple[CheckResult, ...]"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,13 @@ class Variant:
     logo: Callable[[Path, Path], str]
     #: what finish.py does besides stable identifiers (None: nothing)
     finishing: Callable[[Press], PrintFinish | None]
+    #: the checks its PDF must pass (preflight.py)
+    checks: Checks
+    #: whether a raster logo below print resolution is worth a warning (notices.py)
+    needs_print_resolution: bool
+    #: whether a delivered PDF is what goes to the printer, so the command line records
+    #: what it was made from, for ``folder-builder changes`` (changes.py)
+    records_delivery: bool
 
     def finish(self, pdf: bytes, press: Press, identity: str,
                link_titles: dict[str, str]) -> bytes:
@@ -99,7 +112,7 @@ class Variant:
         """The checks this variant's PDF must pass (preflight.py)."""
         from .preflight import preflight
 
-        return preflight(pdf, self.name, trim_mm=trim_mm, bleed_mm=press.bleed_mm)
+        return preflight(pdf, self, trim_mm=trim_mm, bleed_mm=press.bleed_mm)
 
 
 def _bleed_css(press: Press) -> str:
@@ -108,14 +121,33 @@ def _bleed_css(press: Press) -> str:
     return f"@page {{ bleed: {bleed:g}mm; }}\n:root {{ --bleed: {bleed:g}mm; }}\n"
 
 
+def _print_checks(pdf: pikepdf.Pdf, trim_mm: tuple[float, float], bleed_mm: float
+                  ) -> tuple[CheckResult, ...]:
+    """preflight.print_checks, imported when a PDF is checked (not to load a command
+    that checks nothing)."""
+    from .preflight import print_checks
+
+    return print_checks(pdf, trim_mm, bleed_mm)
+
+
+def _screen_checks(pdf: pikepdf.Pdf, trim_mm: tuple[float, float], bleed_mm: float
+                   ) -> tuple[CheckResult, ...]:
+    """preflight.screen_checks, imported when a PDF is checked."""
+    from .preflight import screen_checks
+
+    return screen_checks(pdf, trim_mm, bleed_mm)
+
+
 PRINT = Variant(
     name="print", media_type="print", pdf_variant="pdf/x-4", output_intent="device-cmyk",
     pieces=True, extra_css=_bleed_css, colour=lambda press: cmyk_css,
-    logo=logo_in_cmyk, finishing=lambda press: press.print_finish)
+    logo=logo_in_cmyk, finishing=lambda press: press.print_finish,
+    checks=_print_checks, needs_print_resolution=True, records_delivery=True)
 SCREEN = Variant(
     name="screen", media_type="screen", pdf_variant="pdf/ua-1", output_intent="srgb",
     pieces=False, extra_css=lambda press: "", colour=lambda press: srgb_css(press.profile),
-    logo=logo_as_is, finishing=lambda press: None)
+    logo=logo_as_is, finishing=lambda press: None,
+    checks=_screen_checks, needs_print_resolution=False, records_delivery=False)
 
 #: Every variant, by name, in the order "--variant all" makes them.
 VARIANTS: dict[str, Variant] = {variant.name: variant for variant in (PRINT, SCREEN)}
@@ -126,5 +158,5 @@ def variant(name: str) -> Variant:
     try:
         return VARIANTS[name]
     except KeyError:
-        raise InputError(f"unknown variant '{name}'; choose from "
+        raise InputError(f"unknown variant '{name}'{did_you_mean(name, VARIANTS)}; choose from "
                          f"{', '.join(VARIANTS)}") from None
