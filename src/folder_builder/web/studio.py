@@ -19,11 +19,12 @@ Routes (all under ``/departments``; the guard decides who reaches them):
 =====================================================  ===================================
 
 The proof of an unsaved form is built from a draft file in a private temporary
-folder (``DraftBuilds``), through the same warm session as the proof view, on
-its worker thread: the file in ``content/departments/`` changes only on
-"save". Drafts of one department are coalesced: while one builds, only the
-newest waiting draft is built next, the ones in between are answered
-"superseded". Builds per client are rate-limited.
+folder (``DraftBuilds``), on the department's build worker process, which keeps
+a warm session (workers.py; without workers, through the proof view's session on
+its worker thread): the file in ``content/departments/`` changes only on
+"save". Downloads are built there too. Drafts of one department are coalesced:
+while one builds, only the newest waiting draft is built next, the ones in
+between are answered "superseded". Builds per client are rate-limited.
 """
 
 from __future__ import annotations
@@ -50,7 +51,6 @@ from starlette.routing import Route
 from .. import department_file as files
 from ..content import DEPARTMENTS, department_files, load_content
 from ..errors import ContentError, FolderBuilderError
-from ..impose import impose
 from ..model import Content
 from .access import AccessError, Grant, Keys, RateLimiter
 from .guard import session_id
@@ -68,6 +68,7 @@ from .uploads import (
     printed_size,
     store,
 )
+from .workers import TASKS, Draft, WorkerError, WorkerPool
 
 _HERE = Path(__file__).resolve().parent
 KINDS = ("print", "screen", "a4")
@@ -125,13 +126,20 @@ class Preview:
     #: The text of each page: the alternative text of its image, so the proof can
     #: be read by a screen reader too.
     texts: tuple[str, ...] = ()
+    #: how full the pages are (fullness.Fullness), None when not measured
+    fullness: Any = None
+    #: the process that built it
+    pid: int = 0
 
 
 class DraftBuilds:
-    """Builds the proof of unsaved forms (see the module)."""
+    """Builds the proof of unsaved forms (see the module): in the worker processes
+    when the server has them (``pool``), else on the proof view's worker thread."""
 
-    def __init__(self, coordinator: Any, content_root: Path) -> None:
+    def __init__(self, coordinator: Any, content_root: Path, pool: WorkerPool | None = None
+                 ) -> None:
         self.coordinator = coordinator
+        self.pool = pool
         self.content_root = content_root
         self.folder = Path(tempfile.mkdtemp(prefix="folder-builder-drafts-"))
         self._lock = threading.Lock()
@@ -144,6 +152,14 @@ class DraftBuilds:
         import shutil
 
         shutil.rmtree(self.folder, ignore_errors=True)
+
+    def run(self, slug: str, task: str, *args: Any) -> Any:
+        """Run one of workers.TASKS for department ``slug``: on its worker process, or
+        on the proof view's worker thread when there is no pool."""
+        if self.pool is not None:
+            return self.pool.run(slug, task, *args)
+        function = TASKS[task]
+        return self.coordinator.call(lambda session: function(session, *args))
 
     def build(self, slug: str, role: str, text: str) -> Preview | None:
         """The proof of ``text`` (a department file) for ``role``; None when a newer
@@ -161,16 +177,17 @@ class DraftBuilds:
             path = folder / f"{slug}.yaml"
             path.write_text(text, "utf-8")
             try:
-                result = self.coordinator.call(lambda session: _build_draft(session, role,
-                                                                            path))
+                draft: Draft = self.run(slug, "draft", role, str(path))
                 token = f"{number}-{secrets.token_hex(4)}"
-                preview = Preview(token, PageImages(result.pdf), result.pages,
-                                  texts=_page_texts(result.pdf))
+                preview = Preview(token, PageImages(draft.pdf), draft.pages,
+                                  texts=draft.texts, fullness=draft.fullness, pid=draft.pid)
             except ContentError as exc:
                 preview = Preview(f"{number}", None, 0, _problems_by_field(exc.problems),
                                   exc.message)
             except FolderBuilderError as exc:
                 preview = Preview(f"{number}", None, 0, {}, exc.report())
+            except WorkerError as exc:
+                preview = Preview(f"{number}", None, 0, {}, str(exc))
             finally:
                 path.unlink(missing_ok=True)
                 folder.rmdir()
@@ -181,19 +198,21 @@ class DraftBuilds:
             return preview
 
 
-def _build_draft(session: Any, role: str, path: Path) -> Any:
-    """The proof of the draft at ``path``; the session forgets the draft after (it
-    keeps each department file it has loaded, and every draft is a new file)."""
+def build_draft(session: Any, role: str, path: Path) -> tuple[Any, Any]:
+    """The proof of the draft at ``path`` and how full its pages are; the session
+    forgets the draft after (it keeps each department file it has loaded, and every
+    draft is a new file)."""
     try:
-        return session.build("leaflet", variant="print", role=role, department=path,
-                             strict=False)
+        result = session.build("leaflet", variant="print", role=role, department=path,
+                               strict=False)
+        return result, None
     finally:
         kept = getattr(session, "_departments", None)
         if isinstance(kept, dict):
             kept.pop(path, None)
 
 
-def _page_texts(pdf: bytes) -> tuple[str, ...]:
+def page_texts(pdf: bytes) -> tuple[str, ...]:
     """Each page's text, as a reader meets it (PDFium), white space collapsed."""
     import pypdfium2 as pdfium
 
@@ -289,7 +308,8 @@ class Studio:
 
     def __init__(self, coordinator: Any, content_root: Path, keys: Keys, *,
                  public: bool = False, base_url: str | None = None,
-                 limiter: RateLimiter | None = None) -> None:
+                 limiter: RateLimiter | None = None, pool: WorkerPool | None = None
+                 ) -> None:
         self.coordinator = coordinator
         self.root = content_root
         self.departments = content_root / DEPARTMENTS
@@ -297,7 +317,7 @@ class Studio:
         self.public = public
         self.base_url = base_url
         self.contents = ContentCache(content_root)
-        self.drafts = DraftBuilds(coordinator, content_root)
+        self.drafts = DraftBuilds(coordinator, content_root, pool)
         self.limiter = limiter or RateLimiter(rate=1.0, burst=6)
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(_HERE / "templates"), autoescape=True,
@@ -644,17 +664,13 @@ class Studio:
         except AccessError as exc:
             return HTMLResponse(say(self.language(), exc.say), status_code=429)
         variant = "screen" if kind == "a4" else kind
-
-        def deliver(session: Any) -> bytes:
-            return session.build("leaflet", variant=variant, role=role, department=path,
-                                 deliver=True).pdf
-
         try:
-            pdf = await run_in_threadpool(self.coordinator.call, deliver)
-            if kind == "a4":
-                pdf = await run_in_threadpool(impose, pdf)
+            pdf = await run_in_threadpool(self.drafts.run, slug, "deliver", role, str(path),
+                                          variant, kind == "a4")
         except FolderBuilderError as exc:
             return await self.editor(request, errors={"form": [exc.report()]}, status=422)
+        except WorkerError as exc:
+            return HTMLResponse(str(exc), status_code=503)
         name = f"{role}--{slug}-{'a4' if kind == 'a4' else variant}.pdf"
         return Response(pdf, media_type="application/pdf", headers={
             "Content-Disposition": f'attachment; filename="{name}"',
@@ -722,12 +738,12 @@ def _spreads(pages: int) -> list[tuple[int | None, int | None]]:
 
 def install(app, coordinator: Any, content_root: Path, keys: Keys, *, public: bool = False,
             base_url: str | None = None, check_host: bool = False,
-            limiter: RateLimiter | None = None) -> Studio:
+            limiter: RateLimiter | None = None, pool: WorkerPool | None = None) -> Studio:
     """Add the studio's routes and the guard to the proof view's app."""
     from .guard import Guard
 
     studio = Studio(coordinator, content_root, keys, public=public, base_url=base_url,
-                    limiter=limiter)
+                    limiter=limiter, pool=pool)
     app.router.routes[0:0] = studio.routes()
 
     async def refused(request: Request, exc: Exception) -> Response:
