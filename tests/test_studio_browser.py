@@ -157,7 +157,7 @@ def test_mistakes_are_shown_at_their_field_while_typing(server, browser):
     page.fill("#contact", "Ring ☎ til os")
     error = page.locator("[data-live-error=contact]")
     error.wait_for()
-    assert "not in the project's fonts" in error.inner_text()
+    assert "findes ikke i folderens skrifter" in error.inner_text()
     assert page.locator("#contact").get_attribute("aria-invalid") == "true"
     assert "failed" in page.locator("[data-proof-status]").get_attribute("class")
     page.fill("#contact", "Ring til os")
@@ -175,4 +175,40 @@ def test_a_screen_reader_can_read_the_proof(server, browser):
     assert first.startswith("Side 1: ") and "Dagtilbud Nord (eksempel)" in first
     snapshot = page.accessibility.snapshot() if hasattr(page, "accessibility") else None
     assert snapshot is None or snapshot.get("name")
+    page.close()
+
+
+def test_switching_the_role_keeps_what_was_typed(server, browser, tmp_path):
+    """Notes typed under one role's statements, and the name, survive a switch to
+    another role and back, unsaved; saving then writes them all."""
+    url, content = server
+    path = content / "departments" / "eksempel-skoleafdelingen.yaml"
+    before = path.read_bytes()
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.set_default_timeout(90_000)
+    page.goto(f"{url}/departments/eksempel-skoleafdelingen?role=chef")
+    page.fill("#note-chef-compliance-2", "Chefens note, ikke gemt endnu")
+    page.fill("#name", "Skoleafdelingen (ændret)")
+    assert page.locator("[data-dirty]").is_visible()
+    page.select_option("[data-role-picker]", "medarbejder")
+    page.wait_for_selector("#note-medarbejder-compliance-1")
+    assert page.locator("#note-chef-compliance-2").count() == 0  # another role's page
+    assert page.locator("#name").input_value() == "Skoleafdelingen (ændret)"
+    assert page.locator("[data-dirty]").is_visible()
+    page.fill("#note-medarbejder-compliance-1", "Medarbejderens note")
+    # the proof of the other role follows the unsaved form too
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-proof-spreads] img')]"
+        ".some(img => img.alt.includes('Medarbejderens note'))")
+    page.screenshot(path=str(tmp_path / "switched.png"))
+    page.select_option("[data-role-picker]", "chef")
+    page.wait_for_selector("#note-chef-compliance-2")
+    assert page.locator("#note-chef-compliance-2").input_value() == \
+        "Chefens note, ikke gemt endnu"
+    assert path.read_bytes() == before  # nothing saved by switching
+    page.click("[data-save]")
+    page.wait_for_selector("[data-saved]")
+    saved = path.read_text("utf-8")
+    assert "Chefens note, ikke gemt endnu" in saved and "Medarbejderens note" in saved
+    assert "Skoleafdelingen (ændret)" in saved
     page.close()

@@ -8,6 +8,7 @@ Routes (all under ``/departments``; the guard decides who reaches them):
 ``GET  /departments/<slug>?role=ROLE``                 the editor: the form beside the proof
 ``POST /departments/<slug>``                           save the form (version-checked)
 ``POST /departments/<slug>/preview``                   build the proof of the unsaved form
+``POST /departments/<slug>/show``                      the editor for another role, unsaved
 ``GET  /departments/<slug>/preview/<token>.png?w=``    one page of that proof
 ``POST /departments/<slug>/logo``                      upload a logo (multipart)
 ``GET  /departments/<slug>/logo``                      the department's logo
@@ -50,12 +51,13 @@ from starlette.routing import Route
 
 from .. import department_file as files
 from ..content import DEPARTMENTS, department_files, load_content
-from ..errors import ContentError, FolderBuilderError
+from ..errors import ContentError, FitError, FolderBuilderError
 from ..model import Content
 from .access import AccessError, Grant, Keys, RateLimiter
 from .guard import session_id
 from .i18n import INSTRUCTION, LOW_RESOLUTION, N_, Message, content_language, say
 from .i18n import translations as gettext_catalogue
+from .loader_messages import localise
 from .pages import PageImages
 from .uploads import (
     LOW_PPI,
@@ -184,6 +186,8 @@ class DraftBuilds:
             except ContentError as exc:
                 preview = Preview(f"{number}", None, 0, _problems_by_field(exc.problems),
                                   exc.message)
+            except FitError as exc:  # too long: each text that ran over, at its field
+                preview = Preview(f"{number}", None, 0, _fit_fields(exc, path), exc.report())
             except FolderBuilderError as exc:
                 preview = Preview(f"{number}", None, 0, {}, exc.report())
             except WorkerError as exc:
@@ -231,6 +235,17 @@ def page_texts(pdf: bytes) -> tuple[str, ...]:
             return tuple(texts)
         finally:
             document.close()
+
+
+def _fit_fields(exc: FitError, draft: Path) -> dict[str, list[str]]:
+    """The fit guard's problems a department head can act on, by form field: how much
+    ran over (the form as a whole), each of the draft's texts past the plan or the
+    longest (at its field), the leaflet's page ceiling. The plan's own hints (which
+    only the communications office can change) are left out."""
+    mine = [p for p in exc.problems
+            if p.path is None or Path(p.path).name == draft.name
+            or (p.field or "").startswith("max_pages")]
+    return _problems_by_field(mine)
 
 
 def _problems_by_field(problems) -> dict[str, list[str]]:
@@ -336,7 +351,8 @@ class Studio:
         grant: Grant = request.state.grant
         html = self.env.get_template(name).render(
             language=language, grant=grant, csrf=self.csrf(request),
-            say=lambda m, **f: say(language, m, **f), max_upload_mb=MAX_UPLOAD // 2**20,
+            say=lambda m, **f: say(language, localise(m), **f),
+            max_upload_mb=MAX_UPLOAD // 2**20,
             **context)
         return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
@@ -382,8 +398,13 @@ class Studio:
             return info
         from PIL import Image
 
-        with Image.open(logo_file) as image:
-            width, height = image.size
+        try:
+            with Image.open(logo_file) as image:
+                width, height = image.size
+        except (OSError, ValueError, Image.DecompressionBombError):
+            # not an image (a form posted with another file's path): the form's own
+            # message says so; the editor shows no logo rather than failing
+            return None
         logo = Logo("png", b"", "png", width, height)
         w_mm, h_mm = printed_size(width, height, box)
         ppi = effective_ppi(logo, box)
@@ -446,7 +467,8 @@ class Studio:
 
     async def editor(self, request: Request, *, form: files.DepartmentForm | None = None,
                      token: str | None = None, errors: dict | None = None,
-                     status: int = 200, notice: Message | None = None) -> Response:
+                     status: int = 200, notice: Message | None = None,
+                     unsaved: bool = False) -> Response:
         slug, path = self.slug_path(request)
         content = self.contents.get()
         broken = None
@@ -483,7 +505,7 @@ class Studio:
             history=history[:1], history_count=len(history), logo=self.logo_info(path, form),
             reflection_title=reflection, max_questions=files.MAX_QUESTIONS,
             base_pages=base_pages, instruction=INSTRUCTION, kinds=KINDS,
-            file_name=path.name, public=self.public)
+            file_name=path.name, public=self.public, unsaved=unsaved)
 
     async def save(self, request: Request) -> Response:
         slug, path = self.slug_path(request)
@@ -510,6 +532,18 @@ class Studio:
         role = str(data.get("role", ""))
         return RedirectResponse(f"/departments/{slug}?saved=1" + (
             f"&role={role}" if role.replace("-", "").isalnum() else ""), status_code=303)
+
+    async def show_role(self, request: Request) -> Response:
+        """The editor for another role, with the form as the browser holds it, saved
+        or not: switching the role to preview never loses what was typed (the notes
+        of every role travel with the form). Nothing is written."""
+        slug, path = self.slug_path(request)
+        data = await self.posted(request)
+        form = form_from_request(data)
+        if self.foreign_logo(slug, path, form):
+            form.logo = None  # only a logo of this department is shown
+        return await self.editor(request, form=form, token=str(data.get("token", "")) or None,
+                                 unsaved=True)
 
     async def preview(self, request: Request) -> Response:
         slug, path = self.slug_path(request)
@@ -543,8 +577,8 @@ class Studio:
     def _preview_json(self, slug: str, preview: Preview | None,
                       problems: dict) -> dict[str, Any]:
         language = self.language()
-        messages = {key: [say(language, m) if isinstance(m, Message) else str(m)
-                          for m in value] for key, value in problems.items()}
+        messages = {key: [say(language, localise(m)) for m in value]
+                    for key, value in problems.items()}
         if preview is None or preview.images is None:
             return {"status": "failed", "problems": messages,
                     "message": preview.message if preview else ""}
@@ -691,6 +725,7 @@ class Studio:
             Route("/departments/{slug}", self.editor, methods=["GET"]),
             Route("/departments/{slug}", self.save, methods=["POST"]),
             Route("/departments/{slug}/preview", self.preview, methods=["POST"]),
+            Route("/departments/{slug}/show", self.show_role, methods=["POST"]),
             Route("/departments/{slug}/preview/{image}.png", self.preview_image),
             Route("/departments/{slug}/logo", self.logo, methods=["GET"]),
             Route("/departments/{slug}/logo", self.upload_logo, methods=["POST"]),

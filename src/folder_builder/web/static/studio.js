@@ -167,7 +167,13 @@
     schedule(300);
   });
   document.querySelector("[data-role-picker]").addEventListener("change", (event) => {
-    event.target.form.submit();
+    if (dirty.hidden) { event.target.form.submit(); return; }
+    // Unsaved text: the whole form goes along (every role's notes), so the editor
+    // for the other role comes back with it; nothing is saved.
+    clearTimeout(timer);
+    form.querySelector("input[name=role]").value = event.target.value;
+    form.action = form.dataset.show;
+    form.submit();
   });
   countQuestions();
   preview();
