@@ -212,3 +212,33 @@ def test_switching_the_role_keeps_what_was_typed(server, browser, tmp_path):
     assert "Chefens note, ikke gemt endnu" in saved and "Medarbejderens note" in saved
     assert "Skoleafdelingen (ændret)" in saved
     page.close()
+
+
+def test_the_editor_shows_how_full_the_reflection_page_and_the_leaflet_are(server, browser,
+                                                                            tmp_path):
+    url, _ = server
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.set_default_timeout(90_000)
+    page.goto(f"{url}/departments/eksempel-dagtilbud-nord?role=leder-af-leder")
+    room = page.locator("[data-reflection-room]")
+    room.wait_for()
+    before = int(room.get_attribute("data-lines"))
+    share = int(room.get_attribute("data-percent"))
+    text = page.locator("[data-reflection-text]").inner_text()
+    assert f"fylder {share} % af refleksionssiden" in text
+    assert f"der er {before} linjer til noter tilbage" in text
+    assert "8 af højst 16 sider" in page.locator("[data-ceiling-text]").inner_text()
+    for _ in range(3):
+        page.click("[data-add-question]")
+        page.locator("input[name=question]").last.fill(
+            "Hvordan bruger vi udsagnene, når vi planlægger det næste halve år sammen?")
+    # the proof is built again and measured: fewer lines, a fuller page
+    page.wait_for_function(
+        "(before) => Number(document.querySelector('[data-reflection-room]')"
+        ".dataset.lines) < before", arg=before)
+    assert int(room.get_attribute("data-percent")) > share
+    assert float(page.locator("[data-reflection-meter]").get_attribute("value") or
+                 page.locator("[data-reflection-meter]").evaluate("m => m.value")) > share
+    page.locator("[data-questions]").scroll_into_view_if_needed()
+    page.screenshot(path=str(tmp_path / "fullness.png"))
+    page.close()

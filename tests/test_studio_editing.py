@@ -82,3 +82,55 @@ def editor_form_from(html: str) -> dict:
         data[key] = text
     data["question"] = re.findall(r'<input name="question" value="([^"]*)"', html)
     return data
+
+
+# --- how full the leaflet is --------------------------------------------------------------
+
+
+def preview_fullness(client: TestClient, questions: list[str]) -> dict:
+    data = {**editor_form(client, NORD, role="chef"), "question": questions}
+    response = client.post(f"/departments/{NORD}/preview", data=data,
+                           headers={**ORIGIN, "X-CSRF-Token": data["csrf"]})
+    assert response.status_code == 200, response.text[:1000]
+    return response.json()["fullness"]
+
+
+def note_lines_on(pdf: bytes, page: int) -> int:
+    """The note lines drawn on ``page`` of a PDF: the rules a full-width line box
+    leaves, counted from the page's drawing (independently of the studio)."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        sheet = document[page - 1]
+        width = sheet.get_trimbox()[2] - sheet.get_trimbox()[0]
+        count = 0
+        for obj in sheet.get_objects(max_depth=4):
+            if obj.type == raw.FPDF_PAGEOBJ_PATH:
+                x0, y0, x1, y1 = obj.get_bounds()
+                count += x1 - x0 > 0.5 * width and 5 < y1 - y0 < 50
+        return count
+    finally:
+        document.close()
+
+
+def test_the_reflection_page_says_how_full_it_is_from_the_proof(client, content):
+    question = "Hvordan kan vi bruge udsagnene, når vi planlægger det næste halve år sammen?"
+    counts = [0, 3, 8, 12]
+    measured = [preview_fullness(client, [question] * n) for n in counts]
+    for fullness in measured:
+        assert fullness["page"] == 7 and fullness["pages"] == 8
+        assert fullness["ceiling"] == 16  # plan.yaml: max_pages: leaflet: 16
+    shares = [f["percent"] for f in measured]
+    lines = [f["lines"] for f in measured]
+    assert shares[0] == 0 and shares == sorted(shares) and len(set(shares)) == len(shares)
+    assert lines == sorted(lines, reverse=True) and len(set(lines)) == len(lines)
+    assert shares[-1] >= 80, shares
+    # the count is the proof's: the saved leaflet, built as the CLI builds it, has
+    # exactly as many note lines on its reflection page
+    data = {**editor_form(client, NORD, role="chef"), "question": [question] * 8}
+    assert client.post(f"/departments/{NORD}", data=data, headers=ORIGIN,
+                       follow_redirects=False).status_code == 303
+    pdf = client.get(f"/departments/{NORD}/download/chef/print").content
+    assert note_lines_on(pdf, 7) == lines[2]

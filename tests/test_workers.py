@@ -87,6 +87,7 @@ def test_each_department_is_built_on_its_own_warm_worker(client):
             answer = response.json()
             assert answer["status"] == "ok"
             assert any(note in text for text in answer["texts"])
+            assert answer["fullness"]["lines"] > 0  # measured in the worker too
             seen[slug].add(built_by(client, answer))
     # every draft of a department on one process; the two departments on the two
     assert all(len(pids) == 1 for pids in seen.values())

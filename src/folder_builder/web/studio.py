@@ -206,10 +206,12 @@ def build_draft(session: Any, role: str, path: Path) -> tuple[Any, Any]:
     """The proof of the draft at ``path`` and how full its pages are; the session
     forgets the draft after (it keeps each department file it has loaded, and every
     draft is a new file)."""
+    from .fullness import measure
+
     try:
         result = session.build("leaflet", variant="print", role=role, department=path,
                                strict=False)
-        return result, None
+        return result, measure(result.pdf, result.pages, result.landings, session.content)
     finally:
         kept = getattr(session, "_departments", None)
         if isinstance(kept, dict):
@@ -585,6 +587,7 @@ class Studio:
         spreads = _spreads(preview.pages)
         return {"status": "ok", "pages": preview.pages, "token": preview.token,
                 "texts": list(preview.texts),
+                "fullness": preview.fullness.as_json() if preview.fullness else None,
                 "spreads": [[None if n is None else
                              f"/departments/{slug}/preview/{preview.token}-{n}.png"
                              for n in pair] for pair in spreads],
