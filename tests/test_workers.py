@@ -102,7 +102,7 @@ def test_a_loader_error_in_a_worker_is_shown_next_to_its_field(client):
     assert "notes.nonsense-id" in response.json()["problems"]
 
 
-def test_a_burst_of_drafts_of_one_department_makes_at_most_two_builds(client):
+def test_a_burst_of_drafts_of_one_department_makes_two_builds(client):
     # (a person typing fast is not rate-limited: the page sends one draft at a time)
     client.app.state.studio.limiter = RateLimiter(rate=100, burst=100)
     answers: list[dict] = []
@@ -115,16 +115,23 @@ def test_a_burst_of_drafts_of_one_department_makes_at_most_two_builds(client):
                                    data={**data, "note:chef-compliance-1": note},
                                    headers=ORIGIN).json())
 
+    # the department's worker is busy with a long build while the burst arrives
+    pool = client.app.state.pool
+    busy = threading.Thread(target=pool.run, args=(NORD, "sleep", 4.0))
+    busy.start()
+    time.sleep(0.3)
     threads = []
     for note in notes:
         threads.append(threading.Thread(target=send, args=(note,)))
         threads[-1].start()
-        time.sleep(0.1)
-    for thread in threads:
+        time.sleep(0.2)
+    for thread in [busy, *threads]:
         thread.join(timeout=120)
     built = [a for a in answers if a["status"] == "ok"]
     assert len(answers) == len(notes)
-    assert 1 <= len(built) <= 2, [a["status"] for a in answers]
+    # the first, which was waiting for the worker, and the newest: the others were
+    # overtaken while they waited and are never built
+    assert len(built) == 2, [a["status"] for a in answers]
     assert all(a["status"] in ("ok", "superseded") for a in answers)
     # the newest draft is among the ones built: what was typed last is shown
     assert any(notes[-1] in text for a in built for text in a["texts"])
@@ -176,3 +183,37 @@ def test_stopping_the_pool_ends_a_running_build_at_once(content):
     assert not any(map(alive, pids))
     with pytest.raises(WorkerError):
         pool.run("a", "sleep", 0)
+
+
+def test_a_draft_waiting_when_the_workers_stop_is_answered_at_once(tmp_path):
+    """Ctrl-C while a department's draft waits for its worker: the page is told in
+    its language that the PDF was not finished, at once, not after the build."""
+    content = copy_content(tmp_path)
+    with TestClient(create_app(content, watch=False, workers=1)) as client:
+        pool = client.app.state.pool
+        pool.run(NORD, "sleep", 0)  # started and warm
+        failed: list[BaseException] = []
+
+        def long_build() -> None:
+            try:
+                pool.run(NORD, "sleep", 60)
+            except WorkerError as exc:
+                failed.append(exc)
+
+        busy = threading.Thread(target=long_build)
+        busy.start()
+        time.sleep(0.3)
+        answers: list = []
+        waiting = threading.Thread(target=lambda: answers.append(preview(client, NORD, "x")))
+        waiting.start()
+        time.sleep(0.5)
+        started = time.monotonic()
+        pool.stop()
+        waiting.join(timeout=10)
+        busy.join(timeout=10)
+        assert time.monotonic() - started < 5
+        [response] = answers
+        assert len(failed) == 1
+        assert response.status_code == 422
+        assert response.json()["message"] == \
+            "PDF'en kunne ikke gøres færdig; prøv igen om et øjeblik"

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import re
 import secrets
 import tempfile
@@ -73,7 +74,10 @@ from .uploads import (
 from .workers import TASKS, Draft, WorkerError, WorkerPool
 
 _HERE = Path(__file__).resolve().parent
+log = logging.getLogger("folder_builder.web")
 KINDS = ("print", "screen", "a4")
+#: A build stopped half-way (its worker died, or the server is stopping).
+INTERRUPTED = N_("the PDF could not be finished; try again in a moment")
 #: Preview images kept (per app), oldest dropped first.
 PREVIEWS_KEPT = 24
 
@@ -124,7 +128,7 @@ class Preview:
     images: PageImages | None
     pages: int
     problems: dict[str, list[str]] = field(default_factory=dict)
-    message: str = ""
+    message: Message | str = ""
     #: The text of each page: the alternative text of its image, so the proof can
     #: be read by a screen reader too.
     texts: tuple[str, ...] = ()
@@ -190,8 +194,9 @@ class DraftBuilds:
                 preview = Preview(f"{number}", None, 0, _fit_fields(exc, path), exc.report())
             except FolderBuilderError as exc:
                 preview = Preview(f"{number}", None, 0, {}, exc.report())
-            except WorkerError as exc:
-                preview = Preview(f"{number}", None, 0, {}, str(exc))
+            except WorkerError as exc:  # the worker died or the server stops
+                log.warning("draft of %s: %s", slug, exc)
+                preview = Preview(f"{number}", None, 0, {}, INTERRUPTED)
             finally:
                 path.unlink(missing_ok=True)
                 folder.rmdir()
@@ -583,7 +588,7 @@ class Studio:
                     for key, value in problems.items()}
         if preview is None or preview.images is None:
             return {"status": "failed", "problems": messages,
-                    "message": preview.message if preview else ""}
+                    "message": say(language, localise(preview.message)) if preview else ""}
         spreads = _spreads(preview.pages)
         return {"status": "ok", "pages": preview.pages, "token": preview.token,
                 "texts": list(preview.texts),
@@ -707,7 +712,8 @@ class Studio:
         except FolderBuilderError as exc:
             return await self.editor(request, errors={"form": [exc.report()]}, status=422)
         except WorkerError as exc:
-            return HTMLResponse(str(exc), status_code=503)
+            log.warning("download of %s: %s", slug, exc)
+            return HTMLResponse(say(self.language(), INTERRUPTED), status_code=503)
         name = f"{role}--{slug}-{'a4' if kind == 'a4' else variant}.pdf"
         return Response(pdf, media_type="application/pdf", headers={
             "Content-Disposition": f'attachment; filename="{name}"',
