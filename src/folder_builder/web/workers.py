@@ -29,6 +29,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -104,11 +105,15 @@ TASKS: dict[str, Callable[..., Any]] = {
     "draft": draft_task, "deliver": deliver_task, "sleep": _sleep_task}
 
 
-def _worker_main(conn: Connection, content: str, layouts: str | None) -> None:
+def _worker_main(conn: Connection, content: str, layouts: str | None, level: int) -> None:
     """A worker process: open the session, then run tasks until the pipe closes."""
     # Ctrl-C at a terminal reaches the whole process group: the server stops its
     # workers itself, so a worker does not die half-way with a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # As the server logs (serve -v shows each worker's build steps, named).
+    logging.basicConfig(format="%(name)s (%(processName)s): %(message)s",
+                        stream=sys.stderr, level=logging.WARNING)
+    logging.getLogger("folder_builder").setLevel(level)
     from .. import Session
 
     session: Any = None
@@ -156,7 +161,9 @@ class _Worker:
         self.lock = threading.Lock()
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_worker_main, args=(child, str(content), str(layouts) if layouts else None),
+            target=_worker_main,
+            args=(child, str(content), str(layouts) if layouts else None,
+                  logging.getLogger("folder_builder").getEffectiveLevel()),
             name=f"folder-builder-worker-{index}", daemon=True)
         self.process.start()
         child.close()
