@@ -64,7 +64,7 @@ def test_a_port_in_use_is_a_clear_message():
 def test_serve_help_names_its_options():
     done = run("serve", "--help")
     assert done.returncode == 0
-    for option in ("--content", "--layouts", "--host", "--port", "--open"):
+    for option in ("--content", "--layouts", "--host", "--port", "--open", "--workers"):
         assert option in done.stdout
 
 
