@@ -1,7 +1,7 @@
 """Load on the department studio: many departments editing at once.
 
     .venv/bin/python benchmarks/studio_load.py [--clients 20] [--seconds 60] [--every 2]
-                                               [--workers N]
+                                               [--workers N] [--server-log FILE]
 
 Starts `folder-builder serve` on a private copy of the content, on a free
 loopback port, makes one department per client and lets every client save a
@@ -147,6 +147,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=None,
                         help="serve --workers: build processes (default: the server's, one "
                         "per core; 0: on the server's build thread)")
+    parser.add_argument("--server-log", type=Path, metavar="FILE",
+                        help="write the server's log (serve -v: every build step) to FILE")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="folder-builder-load-"))
@@ -159,8 +161,10 @@ def main() -> int:
     base = f"http://127.0.0.1:{port}"
     workers = [] if args.workers is None else ["--workers", str(args.workers)]
     # (its output is not read: not to a pipe, which a chatty server could fill and block on)
-    server = subprocess.Popen([TOOL, "serve", "--content", str(content), "--port", str(port),
-                               *workers], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = args.server_log.open("w") if args.server_log else subprocess.DEVNULL
+    verbose = ["-v"] if args.server_log else []
+    server = subprocess.Popen([TOOL, *verbose, "serve", "--content", str(content), "--port",
+                               str(port), *workers], stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -194,6 +198,8 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if args.server_log:
+            log.close()
 
     failures = [f"{c.slug}: {f}" for c in clients for f in c.failures]
     lost = []
