@@ -140,8 +140,6 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         streams.loop = asyncio.get_running_loop()
-        if pool is not None:
-            pool.start()  # the workers open their sessions while the proof is built
         coordinator.start()
         if watcher:
             watcher.start()
@@ -150,6 +148,11 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
                                     streams.closing.is_set)
             if not streams.closing.is_set():
                 on_ready()
+        if pool is not None:
+            # After the folder's first proof, which the two cores would otherwise
+            # share with the workers opening their sessions (a studio request before
+            # this starts them itself).
+            pool.start()
         try:
             yield
         finally:
