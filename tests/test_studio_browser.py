@@ -94,7 +94,8 @@ def test_a_department_head_makes_his_leaflet(server, browser, tmp_path):
     page.set_input_files("#logo-file", str(logo_png(tmp_path / "logo.png")))
     page.click("[data-logo-form] button[type=submit]")
     page.wait_for_selector("[data-saved]")
-    assert page.locator("img[data-logo]").is_visible()
+    # (visible once the image has loaded: an image not yet loaded has no size)
+    page.locator("img[data-logo]").wait_for(state="visible", timeout=30_000)
     assert page.locator("[data-ppi-warning]").count() == 0
     # 3. the role's leaflet, three notes and four questions, one moved up
     page.select_option("[data-role-picker]", "chef")
