@@ -299,6 +299,10 @@ class Coordinator:
                     if view is not None:
                         self._build(view, generation)
             except Exception:  # a bug: keep serving, say what happened
+                if self._stop:
+                    # Stopping, and not waited for (stop()): what the build used may
+                    # be torn down under it as the process exits; nothing to say.
+                    return
                 log.exception("the build worker hit an internal error")
                 time.sleep(0.2)
 
@@ -422,6 +426,8 @@ class Coordinator:
             sizes = self._sizes.get(proof.view, set())
         for width, box in sorted(sizes):
             for page in sorted(proof.changed):
+                if self._stop:  # the server is stopping: nobody will look
+                    return
                 proof.images.png(page - 1, width, box)
 
     def _proof(self, view: View, state: ViewState, result: Any, images: PageImages) -> Proof:
