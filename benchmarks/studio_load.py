@@ -1,6 +1,7 @@
 """Load on the department studio: many departments editing at once.
 
     .venv/bin/python benchmarks/studio_load.py [--clients 20] [--seconds 60] [--every 2]
+                                               [--workers N] [--server-log FILE]
 
 Starts `folder-builder serve` on a private copy of the content, on a free
 loopback port, makes one department per client and lets every client save a
@@ -143,6 +144,11 @@ def main() -> int:
     parser.add_argument("--every", type=float, default=2)
     parser.add_argument("--grace", type=float, default=300,
                         help="how long after the last save a proof may still come")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="serve --workers: build processes (default: the server's, one "
+                        "per core; 0: on the server's build thread)")
+    parser.add_argument("--server-log", type=Path, metavar="FILE",
+                        help="write the server's log (serve -v: every build step) to FILE")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="folder-builder-load-"))
@@ -153,8 +159,12 @@ def main() -> int:
         (content / "departments" / f"{slug}.yaml").write_text(f"name: Afdeling {n:02d}\n")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([TOOL, "serve", "--content", str(content), "--port", str(port)],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    workers = [] if args.workers is None else ["--workers", str(args.workers)]
+    # (its output is not read: not to a pipe, which a chatty server could fill and block on)
+    log = args.server_log.open("w") if args.server_log else subprocess.DEVNULL
+    verbose = ["-v"] if args.server_log else []
+    server = subprocess.Popen([TOOL, *verbose, "serve", "--content", str(content), "--port",
+                               str(port), *workers], stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -188,6 +198,8 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if args.server_log:
+            log.close()
 
     failures = [f"{c.slug}: {f}" for c in clients for f in c.failures]
     lost = []
@@ -199,6 +211,7 @@ def main() -> int:
     latencies = sorted(x for c in clients for x in c.latencies)
     saves = sum(len(c.saved) for c in clients)
     proofs = sum(c.proofs for c in clients)
+    print(f"serve --workers {'(default)' if args.workers is None else args.workers}")
     print(f"{args.clients} clients, a save every {args.every:g} s for {args.seconds:g} s "
           f"({elapsed:.0f} s with the last proofs), {saves} saves, "
           f"{proofs} proofs built, {sum(c.limited for c in clients)} proof requests "

@@ -64,7 +64,7 @@ def test_a_port_in_use_is_a_clear_message():
 def test_serve_help_names_its_options():
     done = run("serve", "--help")
     assert done.returncode == 0
-    for option in ("--content", "--layouts", "--host", "--port", "--open"):
+    for option in ("--content", "--layouts", "--host", "--port", "--open", "--workers"):
         assert option in done.stdout
 
 
@@ -87,7 +87,7 @@ def test_ctrl_c_stops_the_server_cleanly_with_a_page_open(tmp_path):
     assert code == 0, err
     assert "Traceback" not in err
     assert "stoppet" in err
-    assert all(not children_alive for children_alive in map(_alive, helpers))
+    assert _gone(helpers), [_cmdline(p) for p in helpers if _alive(p)]
     after = {p: p.read_bytes() for p in content.rglob("*") if p.is_file()}
     assert after == before, "the server wrote into content/"
 
@@ -130,3 +130,57 @@ def test_open_opens_the_address_in_the_default_browser(tmp_path):
         assert opened.read_text() == server.url
         code, err = server.stop()
     assert code == 0, err
+
+
+def test_ctrl_c_stops_the_server_at_once_while_a_worker_builds(tmp_path):
+    """With build worker processes: Ctrl-C while a download is being built stops the
+    server within seconds (the build is not waited for), and neither a worker nor
+    any other helper process is left behind."""
+    content = copy_content(tmp_path)
+    with serving(content, "--workers", "2") as server:
+        server.wait_for("folder@print", "ok")
+        helpers = children(server.process.pid)
+        workers = [pid for pid in helpers if b"spawn_main" in _cmdline(pid)]
+        assert len(workers) == 2, [_cmdline(pid) for pid in helpers]
+        answered: list[object] = []
+
+        def download() -> None:  # the office-printer edition: a build of some seconds
+            try:
+                urllib.request.urlopen(server.url + "departments/eksempel-dagtilbud-nord/"
+                                       "download/chef/a4", timeout=60).read()
+                answered.append("built")
+            except (urllib.error.URLError, OSError) as exc:
+                answered.append(exc)
+
+        requester = threading.Thread(target=download, daemon=True)
+        requester.start()
+        time.sleep(0.5)
+        started = time.monotonic()
+        code, err = server.stop()
+        stopped_in = time.monotonic() - started
+        requester.join(timeout=10)
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert stopped_in < 10, f"the server took {stopped_in:.1f} s to stop"
+    assert not requester.is_alive() and answered
+    assert _gone(helpers), [_cmdline(p) for p in helpers if _alive(p)]
+
+
+def _gone(pids: list[int], within: float = 5.0) -> bool:
+    """Whether every process of ``pids`` has ended, allowing ``within`` seconds: the
+    multiprocessing resource tracker ends when it sees the server's end of its pipe
+    close, a moment after the server."""
+    deadline = time.monotonic() + within
+    while any(map(_alive, pids)):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return cmdline.read()
+    except OSError:
+        return b""

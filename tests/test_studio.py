@@ -149,12 +149,13 @@ def test_saving_writes_a_file_a_person_can_read(client, content):
 
 
 @pytest.mark.parametrize(("change", "error_field", "words"), [
-    ({"note:chef-complaince-1": "x"}, "notes.chef-complaince-1", "did you mean"),
+    ({"note:chef-complaince-1": "x"}, "notes.chef-complaince-1",
+     "mente du 'chef-compliance-1'"),
     ({"name": "   "}, "name", "afdelingen skal have et navn"),
     ({"question": ["Hej \u202e skjult"]}, "questions[1]", "U+202E"),
     ({"question": [f"Spørgsmål {n}?" for n in range(13)]}, "questions",
      "højst 12 spørgsmål"),
-    ({"contact": "Ring ☎ os"}, "contact", "not in the project's fonts"),
+    ({"contact": "Ring ☎ os"}, "contact", "findes ikke i folderens skrifter"),
 ])
 def test_a_bad_form_is_answered_next_to_its_field_and_writes_nothing(client, content, change,
                                                                      error_field, words):
@@ -568,7 +569,7 @@ def test_a_form_cannot_take_another_departments_logo_or_any_other_file(client, c
     data = {**editor_form(client, SKOLE), "logo_path": logo}
     if logo.startswith("logos/eksempel-skoleafdelingen-"):  # its own name, but no such file
         response = client.post(f"/departments/{SKOLE}", data=data, headers=ORIGIN)
-        assert response.status_code == 422 and "no such file" in response.text
+        assert response.status_code == 422 and "logofilen mangler" in response.text
     else:
         response = client.post(f"/departments/{SKOLE}", data=data, headers=ORIGIN)
         assert response.status_code == 422

@@ -94,7 +94,8 @@ def test_a_department_head_makes_his_leaflet(server, browser, tmp_path):
     page.set_input_files("#logo-file", str(logo_png(tmp_path / "logo.png")))
     page.click("[data-logo-form] button[type=submit]")
     page.wait_for_selector("[data-saved]")
-    assert page.locator("img[data-logo]").is_visible()
+    # (visible once the image has loaded: an image not yet loaded has no size)
+    page.locator("img[data-logo]").wait_for(state="visible", timeout=30_000)
     assert page.locator("[data-ppi-warning]").count() == 0
     # 3. the role's leaflet, three notes and four questions, one moved up
     page.select_option("[data-role-picker]", "chef")
@@ -157,7 +158,7 @@ def test_mistakes_are_shown_at_their_field_while_typing(server, browser):
     page.fill("#contact", "Ring ☎ til os")
     error = page.locator("[data-live-error=contact]")
     error.wait_for()
-    assert "not in the project's fonts" in error.inner_text()
+    assert "findes ikke i folderens skrifter" in error.inner_text()
     assert page.locator("#contact").get_attribute("aria-invalid") == "true"
     assert "failed" in page.locator("[data-proof-status]").get_attribute("class")
     page.fill("#contact", "Ring til os")
@@ -175,4 +176,70 @@ def test_a_screen_reader_can_read_the_proof(server, browser):
     assert first.startswith("Side 1: ") and "Dagtilbud Nord (eksempel)" in first
     snapshot = page.accessibility.snapshot() if hasattr(page, "accessibility") else None
     assert snapshot is None or snapshot.get("name")
+    page.close()
+
+
+def test_switching_the_role_keeps_what_was_typed(server, browser, tmp_path):
+    """Notes typed under one role's statements, and the name, survive a switch to
+    another role and back, unsaved; saving then writes them all."""
+    url, content = server
+    path = content / "departments" / "eksempel-skoleafdelingen.yaml"
+    before = path.read_bytes()
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.set_default_timeout(90_000)
+    page.goto(f"{url}/departments/eksempel-skoleafdelingen?role=chef")
+    page.fill("#note-chef-compliance-2", "Chefens note, ikke gemt endnu")
+    page.fill("#name", "Skoleafdelingen (ændret)")
+    assert page.locator("[data-dirty]").is_visible()
+    page.select_option("[data-role-picker]", "medarbejder")
+    page.wait_for_selector("#note-medarbejder-compliance-1")
+    assert page.locator("#note-chef-compliance-2").count() == 0  # another role's page
+    assert page.locator("#name").input_value() == "Skoleafdelingen (ændret)"
+    assert page.locator("[data-dirty]").is_visible()
+    page.fill("#note-medarbejder-compliance-1", "Medarbejderens note")
+    # the proof of the other role follows the unsaved form too
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-proof-spreads] img')]"
+        ".some(img => img.alt.includes('Medarbejderens note'))")
+    page.screenshot(path=str(tmp_path / "switched.png"))
+    page.select_option("[data-role-picker]", "chef")
+    page.wait_for_selector("#note-chef-compliance-2")
+    assert page.locator("#note-chef-compliance-2").input_value() == \
+        "Chefens note, ikke gemt endnu"
+    assert path.read_bytes() == before  # nothing saved by switching
+    page.click("[data-save]")
+    page.wait_for_selector("[data-saved]")
+    saved = path.read_text("utf-8")
+    assert "Chefens note, ikke gemt endnu" in saved and "Medarbejderens note" in saved
+    assert "Skoleafdelingen (ændret)" in saved
+    page.close()
+
+
+def test_the_editor_shows_how_full_the_reflection_page_and_the_leaflet_are(server, browser,
+                                                                            tmp_path):
+    url, _ = server
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.set_default_timeout(90_000)
+    page.goto(f"{url}/departments/eksempel-dagtilbud-nord?role=leder-af-leder")
+    room = page.locator("[data-reflection-room]")
+    room.wait_for()
+    before = int(room.get_attribute("data-lines"))
+    share = int(room.get_attribute("data-percent"))
+    text = page.locator("[data-reflection-text]").inner_text()
+    assert f"fylder {share} % af refleksionssiden" in text
+    assert f"der er {before} linjer til noter tilbage" in text
+    assert "8 af højst 16 sider" in page.locator("[data-ceiling-text]").inner_text()
+    for _ in range(3):
+        page.click("[data-add-question]")
+        page.locator("input[name=question]").last.fill(
+            "Hvordan bruger vi udsagnene, når vi planlægger det næste halve år sammen?")
+    # the proof is built again and measured: fewer lines, a fuller page
+    page.wait_for_function(
+        "(before) => Number(document.querySelector('[data-reflection-room]')"
+        ".dataset.lines) < before", arg=before)
+    assert int(room.get_attribute("data-percent")) > share
+    assert float(page.locator("[data-reflection-meter]").get_attribute("value") or
+                 page.locator("[data-reflection-meter]").evaluate("m => m.value")) > share
+    page.locator("[data-questions]").scroll_into_view_if_needed()
+    page.screenshot(path=str(tmp_path / "fullness.png"))
     page.close()

@@ -172,6 +172,10 @@ def _parser() -> argparse.ArgumentParser:
                            help="port to listen on (default: 8000; 0 picks a free one)")
     serve_cmd.add_argument("--open", dest="open_browser", action="store_true",
                            help="open the proof in the default browser")
+    serve_cmd.add_argument("--workers", type=_workers, default=None, metavar="N",
+                           help="how many processes build the studio's proofs and downloads, "
+                           "each keeping its own warm session (default: one per CPU core; "
+                           "0: build them in the server process)")
     link_cmd = commands.add_parser(
         "link", help="print the studio link that opens one department (or the editor)",
         description="Print a link to the department studio, for a studio served on the "
@@ -193,6 +197,17 @@ def _parser() -> argparse.ArgumentParser:
     link_cmd.add_argument("--content", type=Path, metavar="DIR",
                           help="content folder (default: the bundled content/)")
     return parser
+
+
+def _workers(text: str) -> int:
+    """--workers: a whole number from 0 to 64."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of processes from 0 to 64")
+    return value
 
 
 def _link(args: argparse.Namespace) -> int:
@@ -250,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .web.server import serve
 
             return serve(args.content, args.layouts, host=args.host, port=args.port,
-                         open_browser=args.open_browser)
+                         open_browser=args.open_browser, workers=args.workers)
         if args.command == "validate":
             from .notices import Notices
 

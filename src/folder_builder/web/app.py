@@ -91,8 +91,8 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
                printed: Path | None = None,
                on_ready: Callable[[], None] | None = None,
                allowed_hosts: tuple[str, ...] | None = None,
-               public: bool = False, keys: Any = None, base_url: str | None = None
-               ) -> Starlette:
+               public: bool = False, keys: Any = None, base_url: str | None = None,
+               workers: int = 0) -> Starlette:
     """The proof app for a content folder (default: the bundled one).
 
     ``watch`` starts the file watcher; ``session_factory`` makes the build session
@@ -104,6 +104,9 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
     loopback names: a web page elsewhere cannot reach the proof by DNS rebinding).
     ``public`` (a non-loopback host) makes every page need a key from ``keys``
     (access.Keys); ``base_url`` is the address department links are made with.
+    ``workers`` is how many build processes the studio's proofs and downloads are
+    spread over (workers.py; 0: none, they are built on the proof view's worker
+    thread).
     """
     from .builds import open_session
     from .watcher import Watcher
@@ -128,6 +131,11 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
     env = _templates()
     watcher = Watcher([content_dir, *layout_dirs(layouts), BUNDLED_FONTS],
                       coordinator.files_changed) if watch else None
+    pool = None
+    if workers > 0 and session_factory is None:
+        from .workers import WorkerPool
+
+        pool = WorkerPool(content_dir, layouts, workers)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -140,10 +148,17 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
                                     streams.closing.is_set)
             if not streams.closing.is_set():
                 on_ready()
+        if pool is not None:
+            # After the folder's first proof, which the two cores would otherwise
+            # share with the workers opening their sessions (a studio request before
+            # this starts them itself).
+            pool.start()
         try:
             yield
         finally:
             streams.closing.set()
+            if pool is not None:
+                pool.stop()
             if watcher:
                 watcher.stop()
             await run_in_threadpool(coordinator.stop)
@@ -337,13 +352,14 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
     app.state.coordinator = coordinator
     app.state.streams = streams
     app.state.watcher = watcher
+    app.state.pool = pool
     # The department studio (studio.py) and the guard in front of every route
     # (guard.py): keys and a public host come from serve --host.
     from .access import LocalKeys
     from .studio import install
 
     install(app, coordinator, content_dir, keys or LocalKeys(), public=public,
-            base_url=base_url, check_host=False)
+            base_url=base_url, check_host=False, pool=pool)
     return app
 
 

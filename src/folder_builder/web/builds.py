@@ -192,13 +192,16 @@ class Coordinator:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> None:
-        """Stop the worker after the build it is in (called on shutdown)."""
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop the worker (called on shutdown): at once when it waits, else after the
+        build it is in, but the server waits at most ``timeout`` seconds for that. The
+        thread is a daemon and a build writes nothing, so a build still running when
+        the process exits is simply abandoned: Ctrl-C does not wait for a folder."""
         with self._cond:
             self._stop = True
             self._cond.notify_all()
         if self._thread.is_alive():
-            self._thread.join(timeout=30)
+            self._thread.join(timeout=timeout)
 
     def wait_ready(self, timeout: float, cancelled: Callable[[], bool] = lambda: False
                    ) -> bool:
@@ -296,6 +299,10 @@ class Coordinator:
                     if view is not None:
                         self._build(view, generation)
             except Exception:  # a bug: keep serving, say what happened
+                if self._stop:
+                    # Stopping, and not waited for (stop()): what the build used may
+                    # be torn down under it as the process exits; nothing to say.
+                    return
                 log.exception("the build worker hit an internal error")
                 time.sleep(0.2)
 
@@ -419,6 +426,8 @@ class Coordinator:
             sizes = self._sizes.get(proof.view, set())
         for width, box in sorted(sizes):
             for page in sorted(proof.changed):
+                if self._stop:  # the server is stopping: nobody will look
+                    return
                 proof.images.png(page - 1, width, box)
 
     def _proof(self, view: View, state: ViewState, result: Any, images: PageImages) -> Proof:

@@ -50,7 +50,10 @@ class Message:
         return self.msgid.format(**self.fields)
 
     def translate(self, language: str) -> str:
-        return translations(language).gettext(self.msgid).format(**self.fields)
+        # A field may be a Message itself (a section's name inside a fit message).
+        fields = {key: value.translate(language) if isinstance(value, Message) else value
+                  for key, value in self.fields.items()}
+        return translations(language).gettext(self.msgid).format(**fields)
 
 
 def N_(msgid: str, /, **fields: object) -> Message:

@@ -3,8 +3,9 @@
 The server binds to the loopback address unless told otherwise and refuses any
 other address: the proof has no access control yet (the department studio brings
 it), so it must not be reachable from the network. Ctrl-C stops it cleanly: the
-event streams are ended, the watcher and the build worker are stopped, and no
-process is left behind.
+event streams are ended, the build worker processes are terminated (even in the
+middle of a build), the watcher and the build thread are stopped, and no process
+is left behind.
 """
 
 from __future__ import annotations
@@ -51,12 +52,15 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def serve(content: Path | None = None, layouts: Path | None = None, *,
-          host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, open_browser: bool = False) -> int:
-    """Serve the proof until Ctrl-C; returns the exit code (0 after a clean stop)."""
+          host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, open_browser: bool = False,
+          workers: int | None = None) -> int:
+    """Serve the proof until Ctrl-C; returns the exit code (0 after a clean stop).
+    ``workers`` build processes take the studio's builds (None: one per core)."""
     import uvicorn
 
     from .access import Keys
     from .app import create_app
+    from .workers import default_size
 
     public = not is_loopback(host)
     # Beyond this machine nothing is served without a key (access.py): the secret is
@@ -80,13 +84,19 @@ def serve(content: Path | None = None, layouts: Path | None = None, *,
     loopback = ("127.0.0.1", "localhost", "::1", "[::1]", host.strip("[]"))
     app = create_app(content, layouts, on_ready=ready,
                      allowed_hosts=None if public else loopback,
-                     public=public, keys=keys, base_url=f"http://{shown}:{bound}")
+                     public=public, keys=keys, base_url=f"http://{shown}:{bound}",
+                     workers=default_size() if workers is None else workers)
     streams = app.state.streams
+    pool = app.state.pool
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: object) -> None:
-            # End the event streams first: uvicorn waits for open responses.
+            # End the event streams first: uvicorn waits for open responses. Stop
+            # the build workers too, mid-build: a request waiting for one is answered
+            # at once instead of after its build.
             streams.closing.set()
+            if pool is not None:
+                pool.stop()
             super().handle_exit(sig, frame)
 
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",

@@ -8,6 +8,7 @@ Routes (all under ``/departments``; the guard decides who reaches them):
 ``GET  /departments/<slug>?role=ROLE``                 the editor: the form beside the proof
 ``POST /departments/<slug>``                           save the form (version-checked)
 ``POST /departments/<slug>/preview``                   build the proof of the unsaved form
+``POST /departments/<slug>/show``                      the editor for another role, unsaved
 ``GET  /departments/<slug>/preview/<token>.png?w=``    one page of that proof
 ``POST /departments/<slug>/logo``                      upload a logo (multipart)
 ``GET  /departments/<slug>/logo``                      the department's logo
@@ -19,17 +20,19 @@ Routes (all under ``/departments``; the guard decides who reaches them):
 =====================================================  ===================================
 
 The proof of an unsaved form is built from a draft file in a private temporary
-folder (``DraftBuilds``), through the same warm session as the proof view, on
-its worker thread: the file in ``content/departments/`` changes only on
-"save". Drafts of one department are coalesced: while one builds, only the
-newest waiting draft is built next, the ones in between are answered
-"superseded". Builds per client are rate-limited.
+folder (``DraftBuilds``), on the department's build worker process, which keeps
+a warm session (workers.py; without workers, through the proof view's session on
+its worker thread): the file in ``content/departments/`` changes only on
+"save". Downloads are built there too. Drafts of one department are coalesced:
+while one builds, only the newest waiting draft is built next, the ones in
+between are answered "superseded". Builds per client are rate-limited.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import re
 import secrets
 import tempfile
@@ -49,13 +52,13 @@ from starlette.routing import Route
 
 from .. import department_file as files
 from ..content import DEPARTMENTS, department_files, load_content
-from ..errors import ContentError, FolderBuilderError
-from ..impose import impose
+from ..errors import ContentError, FitError, FolderBuilderError
 from ..model import Content
 from .access import AccessError, Grant, Keys, RateLimiter
 from .guard import session_id
 from .i18n import INSTRUCTION, LOW_RESOLUTION, N_, Message, content_language, say
 from .i18n import translations as gettext_catalogue
+from .loader_messages import localise
 from .pages import PageImages
 from .uploads import (
     LOW_PPI,
@@ -68,9 +71,13 @@ from .uploads import (
     printed_size,
     store,
 )
+from .workers import TASKS, Draft, WorkerError, WorkerPool
 
 _HERE = Path(__file__).resolve().parent
+log = logging.getLogger("folder_builder.web")
 KINDS = ("print", "screen", "a4")
+#: A build stopped half-way (its worker died, or the server is stopping).
+INTERRUPTED = N_("the PDF could not be finished; try again in a moment")
 #: Preview images kept (per app), oldest dropped first.
 PREVIEWS_KEPT = 24
 
@@ -121,17 +128,24 @@ class Preview:
     images: PageImages | None
     pages: int
     problems: dict[str, list[str]] = field(default_factory=dict)
-    message: str = ""
+    message: Message | str = ""
     #: The text of each page: the alternative text of its image, so the proof can
     #: be read by a screen reader too.
     texts: tuple[str, ...] = ()
+    #: how full the pages are (fullness.Fullness), None when not measured
+    fullness: Any = None
+    #: the process that built it
+    pid: int = 0
 
 
 class DraftBuilds:
-    """Builds the proof of unsaved forms (see the module)."""
+    """Builds the proof of unsaved forms (see the module): in the worker processes
+    when the server has them (``pool``), else on the proof view's worker thread."""
 
-    def __init__(self, coordinator: Any, content_root: Path) -> None:
+    def __init__(self, coordinator: Any, content_root: Path, pool: WorkerPool | None = None
+                 ) -> None:
         self.coordinator = coordinator
+        self.pool = pool
         self.content_root = content_root
         self.folder = Path(tempfile.mkdtemp(prefix="folder-builder-drafts-"))
         self._lock = threading.Lock()
@@ -144,6 +158,14 @@ class DraftBuilds:
         import shutil
 
         shutil.rmtree(self.folder, ignore_errors=True)
+
+    def run(self, slug: str, task: str, *args: Any) -> Any:
+        """Run one of workers.TASKS for department ``slug``: on its worker process, or
+        on the proof view's worker thread when there is no pool."""
+        if self.pool is not None:
+            return self.pool.run(slug, task, *args)
+        function = TASKS[task]
+        return self.coordinator.call(lambda session: function(session, *args))
 
     def build(self, slug: str, role: str, text: str) -> Preview | None:
         """The proof of ``text`` (a department file) for ``role``; None when a newer
@@ -161,16 +183,20 @@ class DraftBuilds:
             path = folder / f"{slug}.yaml"
             path.write_text(text, "utf-8")
             try:
-                result = self.coordinator.call(lambda session: _build_draft(session, role,
-                                                                            path))
+                draft: Draft = self.run(slug, "draft", role, str(path))
                 token = f"{number}-{secrets.token_hex(4)}"
-                preview = Preview(token, PageImages(result.pdf), result.pages,
-                                  texts=_page_texts(result.pdf))
+                preview = Preview(token, PageImages(draft.pdf), draft.pages,
+                                  texts=draft.texts, fullness=draft.fullness, pid=draft.pid)
             except ContentError as exc:
                 preview = Preview(f"{number}", None, 0, _problems_by_field(exc.problems),
                                   exc.message)
+            except FitError as exc:  # too long: each text that ran over, at its field
+                preview = Preview(f"{number}", None, 0, _fit_fields(exc, path), exc.report())
             except FolderBuilderError as exc:
                 preview = Preview(f"{number}", None, 0, {}, exc.report())
+            except WorkerError as exc:  # the worker died or the server stops
+                log.warning("draft of %s: %s", slug, exc)
+                preview = Preview(f"{number}", None, 0, {}, INTERRUPTED)
             finally:
                 path.unlink(missing_ok=True)
                 folder.rmdir()
@@ -181,19 +207,23 @@ class DraftBuilds:
             return preview
 
 
-def _build_draft(session: Any, role: str, path: Path) -> Any:
-    """The proof of the draft at ``path``; the session forgets the draft after (it
-    keeps each department file it has loaded, and every draft is a new file)."""
+def build_draft(session: Any, role: str, path: Path) -> tuple[Any, Any]:
+    """The proof of the draft at ``path`` and how full its pages are; the session
+    forgets the draft after (it keeps each department file it has loaded, and every
+    draft is a new file)."""
+    from .fullness import measure
+
     try:
-        return session.build("leaflet", variant="print", role=role, department=path,
-                             strict=False)
+        result = session.build("leaflet", variant="print", role=role, department=path,
+                               strict=False)
+        return result, measure(result.pdf, result.pages, result.landings, session.content)
     finally:
         kept = getattr(session, "_departments", None)
         if isinstance(kept, dict):
             kept.pop(path, None)
 
 
-def _page_texts(pdf: bytes) -> tuple[str, ...]:
+def page_texts(pdf: bytes) -> tuple[str, ...]:
     """Each page's text, as a reader meets it (PDFium), white space collapsed."""
     import pypdfium2 as pdfium
 
@@ -212,6 +242,17 @@ def _page_texts(pdf: bytes) -> tuple[str, ...]:
             return tuple(texts)
         finally:
             document.close()
+
+
+def _fit_fields(exc: FitError, draft: Path) -> dict[str, list[str]]:
+    """The fit guard's problems a department head can act on, by form field: how much
+    ran over (the form as a whole), each of the draft's texts past the plan or the
+    longest (at its field), the leaflet's page ceiling. The plan's own hints (which
+    only the communications office can change) are left out."""
+    mine = [p for p in exc.problems
+            if p.path is None or Path(p.path).name == draft.name
+            or (p.field or "").startswith("max_pages")]
+    return _problems_by_field(mine)
 
 
 def _problems_by_field(problems) -> dict[str, list[str]]:
@@ -289,7 +330,8 @@ class Studio:
 
     def __init__(self, coordinator: Any, content_root: Path, keys: Keys, *,
                  public: bool = False, base_url: str | None = None,
-                 limiter: RateLimiter | None = None) -> None:
+                 limiter: RateLimiter | None = None, pool: WorkerPool | None = None
+                 ) -> None:
         self.coordinator = coordinator
         self.root = content_root
         self.departments = content_root / DEPARTMENTS
@@ -297,7 +339,7 @@ class Studio:
         self.public = public
         self.base_url = base_url
         self.contents = ContentCache(content_root)
-        self.drafts = DraftBuilds(coordinator, content_root)
+        self.drafts = DraftBuilds(coordinator, content_root, pool)
         self.limiter = limiter or RateLimiter(rate=1.0, burst=6)
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(_HERE / "templates"), autoescape=True,
@@ -316,7 +358,8 @@ class Studio:
         grant: Grant = request.state.grant
         html = self.env.get_template(name).render(
             language=language, grant=grant, csrf=self.csrf(request),
-            say=lambda m, **f: say(language, m, **f), max_upload_mb=MAX_UPLOAD // 2**20,
+            say=lambda m, **f: say(language, localise(m), **f),
+            max_upload_mb=MAX_UPLOAD // 2**20,
             **context)
         return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
@@ -362,8 +405,13 @@ class Studio:
             return info
         from PIL import Image
 
-        with Image.open(logo_file) as image:
-            width, height = image.size
+        try:
+            with Image.open(logo_file) as image:
+                width, height = image.size
+        except (OSError, ValueError, Image.DecompressionBombError):
+            # not an image (a form posted with another file's path): the form's own
+            # message says so; the editor shows no logo rather than failing
+            return None
         logo = Logo("png", b"", "png", width, height)
         w_mm, h_mm = printed_size(width, height, box)
         ppi = effective_ppi(logo, box)
@@ -426,7 +474,8 @@ class Studio:
 
     async def editor(self, request: Request, *, form: files.DepartmentForm | None = None,
                      token: str | None = None, errors: dict | None = None,
-                     status: int = 200, notice: Message | None = None) -> Response:
+                     status: int = 200, notice: Message | None = None,
+                     unsaved: bool = False) -> Response:
         slug, path = self.slug_path(request)
         content = self.contents.get()
         broken = None
@@ -463,7 +512,7 @@ class Studio:
             history=history[:1], history_count=len(history), logo=self.logo_info(path, form),
             reflection_title=reflection, max_questions=files.MAX_QUESTIONS,
             base_pages=base_pages, instruction=INSTRUCTION, kinds=KINDS,
-            file_name=path.name, public=self.public)
+            file_name=path.name, public=self.public, unsaved=unsaved)
 
     async def save(self, request: Request) -> Response:
         slug, path = self.slug_path(request)
@@ -490,6 +539,18 @@ class Studio:
         role = str(data.get("role", ""))
         return RedirectResponse(f"/departments/{slug}?saved=1" + (
             f"&role={role}" if role.replace("-", "").isalnum() else ""), status_code=303)
+
+    async def show_role(self, request: Request) -> Response:
+        """The editor for another role, with the form as the browser holds it, saved
+        or not: switching the role to preview never loses what was typed (the notes
+        of every role travel with the form). Nothing is written."""
+        slug, path = self.slug_path(request)
+        data = await self.posted(request)
+        form = form_from_request(data)
+        if self.foreign_logo(slug, path, form):
+            form.logo = None  # only a logo of this department is shown
+        return await self.editor(request, form=form, token=str(data.get("token", "")) or None,
+                                 unsaved=True)
 
     async def preview(self, request: Request) -> Response:
         slug, path = self.slug_path(request)
@@ -523,14 +584,15 @@ class Studio:
     def _preview_json(self, slug: str, preview: Preview | None,
                       problems: dict) -> dict[str, Any]:
         language = self.language()
-        messages = {key: [say(language, m) if isinstance(m, Message) else str(m)
-                          for m in value] for key, value in problems.items()}
+        messages = {key: [say(language, localise(m)) for m in value]
+                    for key, value in problems.items()}
         if preview is None or preview.images is None:
             return {"status": "failed", "problems": messages,
-                    "message": preview.message if preview else ""}
+                    "message": say(language, localise(preview.message)) if preview else ""}
         spreads = _spreads(preview.pages)
         return {"status": "ok", "pages": preview.pages, "token": preview.token,
                 "texts": list(preview.texts),
+                "fullness": preview.fullness.as_json() if preview.fullness else None,
                 "spreads": [[None if n is None else
                              f"/departments/{slug}/preview/{preview.token}-{n}.png"
                              for n in pair] for pair in spreads],
@@ -644,17 +706,14 @@ class Studio:
         except AccessError as exc:
             return HTMLResponse(say(self.language(), exc.say), status_code=429)
         variant = "screen" if kind == "a4" else kind
-
-        def deliver(session: Any) -> bytes:
-            return session.build("leaflet", variant=variant, role=role, department=path,
-                                 deliver=True).pdf
-
         try:
-            pdf = await run_in_threadpool(self.coordinator.call, deliver)
-            if kind == "a4":
-                pdf = await run_in_threadpool(impose, pdf)
+            pdf = await run_in_threadpool(self.drafts.run, slug, "deliver", role, str(path),
+                                          variant, kind == "a4")
         except FolderBuilderError as exc:
             return await self.editor(request, errors={"form": [exc.report()]}, status=422)
+        except WorkerError as exc:
+            log.warning("download of %s: %s", slug, exc)
+            return HTMLResponse(say(self.language(), INTERRUPTED), status_code=503)
         name = f"{role}--{slug}-{'a4' if kind == 'a4' else variant}.pdf"
         return Response(pdf, media_type="application/pdf", headers={
             "Content-Disposition": f'attachment; filename="{name}"',
@@ -675,6 +734,7 @@ class Studio:
             Route("/departments/{slug}", self.editor, methods=["GET"]),
             Route("/departments/{slug}", self.save, methods=["POST"]),
             Route("/departments/{slug}/preview", self.preview, methods=["POST"]),
+            Route("/departments/{slug}/show", self.show_role, methods=["POST"]),
             Route("/departments/{slug}/preview/{image}.png", self.preview_image),
             Route("/departments/{slug}/logo", self.logo, methods=["GET"]),
             Route("/departments/{slug}/logo", self.upload_logo, methods=["POST"]),
@@ -722,12 +782,12 @@ def _spreads(pages: int) -> list[tuple[int | None, int | None]]:
 
 def install(app, coordinator: Any, content_root: Path, keys: Keys, *, public: bool = False,
             base_url: str | None = None, check_host: bool = False,
-            limiter: RateLimiter | None = None) -> Studio:
+            limiter: RateLimiter | None = None, pool: WorkerPool | None = None) -> Studio:
     """Add the studio's routes and the guard to the proof view's app."""
     from .guard import Guard
 
     studio = Studio(coordinator, content_root, keys, public=public, base_url=base_url,
-                    limiter=limiter)
+                    limiter=limiter, pool=pool)
     app.router.routes[0:0] = studio.routes()
 
     async def refused(request: Request, exc: Exception) -> Response:

@@ -89,6 +89,37 @@
     pageCount.classList.toggle("over", data.pages > base);
   }
 
+  // How full the leaflet is, as the proof measured it (web/fullness.py): the share
+  // of the reflection page the questions take, the note lines left, the pages of
+  // the most the plan allows.
+  function showRoom(fullness) {
+    const room = document.querySelector("[data-reflection-room]");
+    const ceiling = document.querySelector("[data-ceiling-room]");
+    if (!fullness) { room.hidden = true; ceiling.hidden = true; return; }
+    if (fullness.percent === null || fullness.percent === undefined) room.hidden = true;
+    else {
+      room.hidden = false;
+      const meter = room.querySelector("meter");
+      meter.value = fullness.percent;
+      const text = room.querySelector("[data-reflection-text]");
+      text.textContent = fill(fullness.lines ? words.room : words.roomFull, fullness);
+      text.classList.toggle("full", !fullness.lines);
+      room.dataset.lines = fullness.lines;
+      room.dataset.percent = fullness.percent;
+    }
+    if (!fullness.ceiling) ceiling.hidden = true;
+    else {
+      ceiling.hidden = false;
+      const meter = ceiling.querySelector("meter");
+      meter.max = fullness.ceiling;
+      meter.high = fullness.ceiling - 1;
+      meter.value = fullness.pages;
+      const text = ceiling.querySelector("[data-ceiling-text]");
+      text.textContent = fill(words.ceiling, fullness);
+      text.classList.toggle("full", fullness.pages >= fullness.ceiling);
+    }
+  }
+
   async function preview() {
     if (inFlight) { again = true; return; }
     const mine = ++latest;
@@ -102,6 +133,7 @@
       if (mine !== latest || data.status === "superseded") return;
       if (data.status === "ok") {
         showPages(data);
+        showRoom(data.fullness);
         showProblems(data.problems);
         status.textContent = words.ok;
         status.className = "proof-status ok";
@@ -167,7 +199,13 @@
     schedule(300);
   });
   document.querySelector("[data-role-picker]").addEventListener("change", (event) => {
-    event.target.form.submit();
+    if (dirty.hidden) { event.target.form.submit(); return; }
+    // Unsaved text: the whole form goes along (every role's notes), so the editor
+    // for the other role comes back with it; nothing is saved.
+    clearTimeout(timer);
+    form.querySelector("input[name=role]").value = event.target.value;
+    form.action = form.dataset.show;
+    form.submit();
   });
   countQuestions();
   preview();

@@ -1,0 +1,139 @@
+"""The core's messages in the studio's language: real saves and previews of forms a
+department head can fill in wrongly, answered next to the field, in Danish for the
+Danish content and in English for the English fixture (web/loader_messages.py)."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+from conftest import FIXTURES, copy_content
+from folder_builder.web.access import RateLimiter
+from folder_builder.web.app import create_app
+from folder_builder.web.loader_messages import KINDS, kind_of
+from test_studio import ORIGIN, editor_form, field
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+NORD = "eksempel-dagtilbud-nord"
+
+
+@pytest.fixture(scope="module")
+def content(tmp_path_factory) -> Path:
+    return copy_content(tmp_path_factory.mktemp("messages"))
+
+
+@pytest.fixture(scope="module")
+def client(content: Path):
+    with TestClient(create_app(content, watch=False)) as client:
+        client.app.state.studio.limiter = RateLimiter(rate=100, burst=100)
+        yield client
+
+
+def shown_at(html: str, name: str) -> str:
+    """The error shown at form field ``name`` of an editor page."""
+    found = re.search(rf'data-error="{re.escape(name)}"[^>]*>(.*?)</p>', html, re.S)
+    assert found, f"no error at {name}"
+    return unescape(re.sub(r"<[^>]+>", "", found.group(1)))
+
+
+@pytest.mark.parametrize(("change", "at", "danish", "kind"), [
+    ({"contact": "Ring \u202e os"}, "contact", "indeholder et usynligt tegn (U+202E)",
+     "control"),
+    ({"note:chef-compliance-1": "Godt 🙂 gjort"}, "notes.chef-compliance-1",
+     "tegnet '🙂' (U+1F642) findes ikke i folderens skrifter", "glyph"),
+    ({"introduction": "Velkommen {navn}"}, "introduction",
+     "'{navn}' kan folderen ikke udfylde", "placeholder"),
+    ({"introduction": "Se {pages:ingensteds}"}, "introduction",
+     "der er ingen sektion 'ingensteds' at henvise til", "section"),
+    ({"logo_path": f"logos/{NORD}-0123456789.png"}, "logo", "logofilen mangler", "logo-missing"),
+])
+def test_a_save_the_loader_refuses_is_answered_in_danish_at_its_field(client, content, change,
+                                                                    at, danish, kind):
+    path = content / "departments" / f"{NORD}.yaml"
+    before = path.read_bytes()
+    response = client.post(f"/departments/{NORD}", data={**editor_form(client), **change},
+                           headers=ORIGIN)
+    assert response.status_code == 422
+    message = shown_at(response.text, at)
+    assert danish in message, message
+    assert path.read_bytes() == before
+    # the preview of the same form says the same, at the same field
+    data = {**editor_form(client), **change}
+    preview = client.post(f"/departments/{NORD}/preview", data=data,
+                          headers={**ORIGIN, "X-CSRF-Token": data["csrf"]})
+    assert preview.status_code == 422
+    assert any(danish in m for m in preview.json()["problems"][at])
+    assert kind in {k.name for k in KINDS}
+
+
+def test_a_text_too_long_for_its_page_says_which_field_and_by_how_much(client):
+    data = {**editor_form(client), "introduction": "Vi arbejder sammen hver dag. " * 160}
+    response = client.post(f"/departments/{NORD}/preview", data=data,
+                           headers={**ORIGIN, "X-CSRF-Token": data["csrf"]})
+    assert response.status_code == 422
+    problems = response.json()["problems"]
+    # how much too much, for the form as a whole; the introduction named at its field
+    [headline] = problems["form"]
+    assert re.search(r"fylder \d+ side\(r\) mere end de \d+, der er plads til: cirka \d+ "
+                     r"linjer \(\d+ mm\) for meget", headline), headline
+    assert any(re.search(r"denne tekst havner på side \d+", m) for m in problems["introduction"])
+    assert any("den længste tekst" in m for m in problems["introduction"])
+    # nothing of the page plan, which a department cannot change
+    assert not any("plan.yaml" in m or "pages:" in m for ms in problems.values() for m in ms)
+
+
+def test_texts_past_the_leaflets_page_ceiling_are_measured_per_field(client):
+    long = "Her skriver vi meget om, hvordan vi arbejder med udsagnet. " * 30
+    notes = {f"note:chef-{p}-{n}": long
+             for p in ("compliance", "performance", "resiliens", "emergens") for n in (1, 2, 3)}
+    data = {**editor_form(client), **notes}
+    response = client.post(f"/departments/{NORD}/preview", data=data,
+                           headers={**ORIGIN, "X-CSRF-Token": data["csrf"]})
+    assert response.status_code == 422
+    problems = response.json()["problems"]
+    [ceiling] = problems["form"]
+    assert re.search(r"folderen ville fylde (\d+) sider, \d+ flere end de (\d+), den højst må "
+                     r"have", ceiling), ceiling
+    assert re.fullmatch(r"disse tekster fylder \d+ mm i folderen", problems["notes"][0])
+
+
+def test_the_english_fixture_gets_the_same_messages_in_english(tmp_path):
+    english = copy_content(tmp_path, FIXTURES / "english")
+    with TestClient(create_app(english, watch=False)) as browser:
+        html = browser.get("/departments").text
+        browser.post("/departments", data={"csrf": field(html, "csrf"), "name": "Test Team"},
+                     headers=ORIGIN)
+        data = editor_form(browser, "test-team", role=_first_role(browser))
+        data["contact"] = "Call \u202e us"
+        data["introduction"] = "Hello {name}"
+        response = browser.post("/departments/test-team", data=data, headers=ORIGIN)
+        assert response.status_code == 422
+        assert "contains an invisible character (U+202E)" in shown_at(response.text, "contact")
+        assert "'{name}' is not something the leaflet can fill in" in \
+            shown_at(response.text, "introduction")
+        assert "usynligt" not in response.text
+
+
+def _first_role(browser: TestClient) -> str:
+    html = browser.get("/departments/test-team").text
+    return re.search(r'<option value="([^"]+)"', html).group(1)
+
+
+def test_every_kind_is_one_the_core_writes():
+    """Each pattern recognises the core's wording as the core writes it today."""
+    from folder_builder.content import _control_character
+
+    assert kind_of(_control_character("a\u202eb")) == "control"
+    assert kind_of("the text is empty") == "empty"
+    assert kind_of("the leaflet would take 20 pages, 4 more than the most the plan allows "
+                   "(16); the department's texts are too long by roughly 4 pages. Shorten "
+                   "the longest of them:") == "ceiling"
