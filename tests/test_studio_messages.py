@@ -130,9 +130,9 @@ def _first_role(browser: TestClient) -> str:
 
 def test_every_kind_is_one_the_core_writes():
     """Each pattern recognises the core's wording as the core writes it today."""
-    from folder_builder.content import _control_character
+    from folder_builder.schema import control_character
 
-    assert kind_of(_control_character("a\u202eb")) == "control"
+    assert kind_of(control_character("a\u202eb")) == "control"
     assert kind_of("the text is empty") == "empty"
     assert kind_of("the leaflet would take 20 pages, 4 more than the most the plan allows "
                    "(16); the department's texts are too long by roughly 4 pages. Shorten "
