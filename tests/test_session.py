@@ -119,6 +119,11 @@ def test_deliver_gives_the_bytes_of_a_cold_command_line_build(warm, tmp_path):
     target = tmp_path / "folder.pdf"
     assert main(["build", "--content", str(root), "-o", str(target), "--jobs", "1"]) == 0
     assert target.read_bytes() == delivered.pdf
+    # a proof of the same content is the same pages, kept uncompressed in memory
+    proof = Session(content=root, jobs=1).build("folder", variant="print")
+    assert texts_of(proof.pdf) == texts_of(delivered.pdf)
+    assert len(proof.pdf) > 2 * len(delivered.pdf)
+    assert b"/FlateDecode" not in proof.pdf and b"/FlateDecode" in delivered.pdf
 
 
 def test_screen_variant_and_bad_arguments(warm):

@@ -44,11 +44,12 @@ class PrintFinish:
 
 
 def finish(pdf_bytes: bytes, *, identity: str, print_finish: PrintFinish | None,
-           link_titles: dict[str, str] | None = None) -> bytes:
+           link_titles: dict[str, str] | None = None, compress: bool = True) -> bytes:
     """Return the finished PDF; ``identity`` is a digest of everything that made it.
 
     ``link_titles`` names the destination of each internal link: WeasyPrint gives a
-    link's /Contents (what a screen reader says) the raw anchor id.
+    link's /Contents (what a screen reader says) the raw anchor id. ``compress=False``
+    leaves the streams as they are (a proof kept in memory: the same pages, sooner).
     """
     with pikepdf.open(BytesIO(pdf_bytes)) as pdf:
         for page in pdf.pages if link_titles else ():
@@ -66,7 +67,8 @@ def finish(pdf_bytes: bytes, *, identity: str, print_finish: PrintFinish | None,
             _stable_document_id(pdf, identity)
         else:
             make_archival(pdf, identity)
-        return _saved(pdf)
+        return _saved(pdf) if compress else _written(
+            pdf, pikepdf.ObjectStreamMode.disable, compress=False)
 
 
 def _saved(pdf: pikepdf.Pdf) -> bytes:

@@ -319,7 +319,7 @@ class Session:
         with step("fit"):
             landed = self._fit(job, laid, proof_target)
         with step("finish"):
-            pdf = self._finish(job, laid)
+            pdf = self._finish(job, laid, compress=deliver)
         with step("preflight"):
             report = self._preflight(job, laid, pdf)
         if strict and not report.passed:
@@ -622,15 +622,19 @@ class Session:
 
     # -- finish and preflight ---------------------------------------------------------
 
-    def _finish(self, job: Job, laid: Laid) -> bytes:
-        """The variant's finishing (finish.py); the same laid-out pages finish the same."""
+    def _finish(self, job: Job, laid: Laid, compress: bool) -> bytes:
+        """The variant's finishing (finish.py); the same laid-out pages finish the same.
+        A proof stays uncompressed: it is read in memory (page images, the changes),
+        never written as a file, and deflating 28 pages was a tenth of a warm edit;
+        a delivered PDF (always laid out anew) is compressed."""
         kept = self._finished.get(job.key)
         if kept is not None and kept[0] is laid:
             return kept[1]
         titles = {anchor: sec.title or self._content.publication.title
                   for sec in laid.secs for anchor in (sec.anchor, sec.end_anchor)}
         return job.variant.finish(laid.pdf, self._press,
-                                  _identity(laid.html, job.variant, self._press), titles)
+                                  _identity(laid.html, job.variant, self._press), titles,
+                                  compress=compress)
 
     def _preflight(self, job: Job, laid: Laid, pdf: bytes) -> Report:
         kept = self._finished.get(job.key)

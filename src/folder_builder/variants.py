@@ -100,12 +100,12 @@ class Variant:
     records_delivery: bool
 
     def finish(self, pdf: bytes, press: Press, identity: str,
-               link_titles: dict[str, str]) -> bytes:
-        """The finished PDF (finish.py)."""
+               link_titles: dict[str, str], compress: bool = True) -> bytes:
+        """The finished PDF (finish.py); uncompressed for a proof kept in memory."""
         from .finish import finish
 
         return finish(pdf, identity=identity, print_finish=self.finishing(press),
-                      link_titles=link_titles)
+                      link_titles=link_titles, compress=compress)
 
     def preflight(self, pdf: bytes, press: Press, trim_mm: tuple[float, float] | None
                   ) -> Report:
