@@ -19,13 +19,12 @@ from pathlib import Path
 from typing import TextIO
 
 from .build import BuildOptions, leaflet_name
-from .changes import make_manifest, watched_folders, write_manifest
+from .changes import record
 from .content import department_files, load_content
 from .errors import FolderBuilderError, Problem
 from .output import write_atomic
 from .parts import cores
 from .session import Session
-from .variants import VARIANTS
 
 DEFAULT_DIR = Path("build") / "leaflets"
 
@@ -101,11 +100,7 @@ def _build_one(job: Job, output_dir: Path
             target = output_dir / leaflet_name(role, department, variant)
             paths.append(write_atomic(target, result.pdf))
             warnings += result.warnings
-            if VARIANTS[result.variant].records_delivery:  # what went to the printer
-                write_manifest(target, make_manifest(
-                    session.content, result.pdf, watched_folders(options.layouts),
-                    product="leaflet", role=role.id,
-                    department=job.department.stem if job.department else None))
+            record(target, session.content, result, options.layouts)  # for `changes`
             if options.keep_html:
                 write_atomic(target.with_suffix(".html"),
                              session.standalone_html(result).encode())

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .changes import record
 from .errors import ContentError, Problem
 from .model import Content, Department, Role
 from .notices import Notices
@@ -144,6 +145,7 @@ def build(options: BuildOptions) -> list[BuildResult]:
                                deliver=True, proof_target=target)
         with step("write"):
             path = write_atomic(target, result.pdf)
+            record(path, session.content, result, options.layouts)  # for `changes`
         if options.keep_html:
             write_atomic(target.with_suffix(".html"), session.standalone_html(result).encode())
         results.append(BuildResult(path=path, pages=result.pages, variant=result.variant,

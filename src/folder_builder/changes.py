@@ -171,16 +171,18 @@ def write_manifest(pdf_path: Path, manifest: dict[str, Any]) -> Path:
                         (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode())
 
 
-def record_print(pdf_path: Path, content_root: Path, layouts: Path | None, *,
-                 role: str | None = None, department: str | None = None) -> Path:
-    """Write the manifest of the print PDF just written at ``pdf_path``."""
-    from .content import load_content
+def record(target: Path, content: Content, result: Any, layouts: Path | None) -> Path | None:
+    """Write, beside the delivered PDF at ``target``, the manifest of what it printed,
+    if its variant is what goes to the printer (``records_delivery``); ``result`` is
+    the Session's Result it was written from. The one place a delivery is recorded:
+    ``build`` and every print leaflet of ``batch`` come here."""
+    from .variants import variant
 
-    content = load_content(content_root)
-    product = "leaflet" if role else "folder"
-    return write_manifest(pdf_path, make_manifest(
-        content, pdf_path.read_bytes(), watched_folders(layouts), product=product, role=role,
-        department=department))
+    if not variant(result.variant).records_delivery:
+        return None
+    return write_manifest(target, make_manifest(
+        content, result.pdf, watched_folders(layouts), product=result.product,
+        role=result.role, department=result.department))
 
 
 def watched_folders(layouts: Path | None) -> tuple[Path, ...]:

@@ -16,7 +16,6 @@ from pathlib import Path
 from . import __version__
 from .build import VARIANTS, BuildOptions, build, validate
 from .errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, FolderBuilderError, InputError
-from .variants import variant
 
 
 def _positive(text: str) -> int:
@@ -313,11 +312,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if result.warnings else ""
             print(f"wrote {result.path} ({result.pages} pages, {result.variant}, "
                   f"preflight passed{noted})")
-            if variant(result.variant).records_delivery:  # what went to the printer
-                from .changes import record_print
-
-                record_print(result.path, options.content, options.layouts,
-                             role=options.role, department=options.department)
         for warning in warnings:
             print(f"warning: {warning}", file=sys.stderr)
         return EXIT_OK
