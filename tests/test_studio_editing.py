@@ -17,11 +17,10 @@ with warnings.catch_warnings():
 
 from conftest import copy_content
 from folder_builder.web.app import create_app
-from test_studio import ORIGIN, editor_form
+from test_studio import NORD, ORIGIN, editor_form
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-NORD = "eksempel-dagtilbud-nord"
 
 
 @pytest.fixture(scope="module")

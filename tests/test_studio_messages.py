@@ -19,11 +19,10 @@ from conftest import FIXTURES, copy_content
 from folder_builder.web.access import RateLimiter
 from folder_builder.web.app import create_app
 from folder_builder.web.loader_messages import KINDS, kind_of
-from test_studio import ORIGIN, editor_form, field
+from test_studio import NORD, ORIGIN, editor_form, field
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-NORD = "eksempel-dagtilbud-nord"
 
 
 @pytest.fixture(scope="module")

@@ -22,12 +22,10 @@ from folder_builder.build import BuildOptions, build
 from folder_builder.web.access import RateLimiter
 from folder_builder.web.app import create_app
 from folder_builder.web.workers import WorkerError, WorkerPool
+from test_studio import NORD, ORIGIN, SKOLE
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-ORIGIN = {"Origin": "http://testserver"}
-NORD = "eksempel-dagtilbud-nord"
-SKOLE = "eksempel-skoleafdelingen"
 
 
 @pytest.fixture(scope="module")
