@@ -329,6 +329,17 @@ def test_the_changes_since_the_printed_edition_are_listed_and_their_pages_marked
         r'<figure class="page \w+(?: changed)? since-print">\s*<div class="sheet">\s*'
         r'<img data-page="(\d+)"', html)]
     assert since == pages
+    # A second save: the proof reads the text of the pages it changed and keeps the
+    # others' from the proof before; both edits are still found on their pages.
+    other = manifest["statements"]["medarbejder-emergens-1"]
+    assert not set(other["pages"]) & set(pages)
+    edit(content / "statements" / "medarbejder.yaml", other["text"], other["text"] + " Nu.")
+    html = wait_for(client, "folder@print", "ok", status(html)[1])
+    assert 'data-changes="2"' in html
+    items = dict(re.findall(r'<li data-change="changed">.*?<code>([\w-]+)</code>(.*?)</li>',
+                            html, re.S))
+    assert f"side {', '.join(map(str, pages))}" in items["direktoer-compliance-1"]
+    assert f"side {', '.join(map(str, other['pages']))}" in items["medarbejder-emergens-1"]
 
 
 class _OverflowingSession:

@@ -19,7 +19,7 @@ import hashlib
 import itertools
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,26 +49,30 @@ def normalise(text: str) -> str:
 
 
 def page_texts(pdf: bytes) -> list[str]:
-    """The normalised text of every page of ``pdf``."""
+    """The text of every page of ``pdf``, normalised and casefolded: what find_pages
+    looks wording up in."""
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(pdf)
     try:
-        texts = []
-        for index in range(len(document)):
-            textpage = document[index].get_textpage()
-            texts.append(normalise(textpage.get_text_range()))
-            textpage.close()
-        return texts
+        return [page_text(document[index]) for index in range(len(document))]
     finally:
         document.close()
 
 
-def find_pages(wording: str, texts: list[str]) -> list[int]:
+def page_text(page: Any) -> str:
+    """One PDFium page's text as page_texts gives it."""
+    textpage = page.get_textpage()
+    try:
+        return normalise(textpage.get_text_range()).casefold()
+    finally:
+        textpage.close()
+
+
+def find_pages(wording: str, texts: Sequence[str]) -> list[int]:
     """The 1-based pages that show ``wording`` (a text split by a page break counts on
-    the page it starts on)."""
+    the page it starts on); ``texts`` as page_texts gives them."""
     wanted = normalise(wording).casefold()  # headings may be set in capitals
-    texts = [text.casefold() for text in texts]
     found = [n for n, text in enumerate(texts, 1) if wanted in text]
     if not found:
         found = [n for n, (a, b) in enumerate(itertools.pairwise(texts), 1)
@@ -240,10 +244,14 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
 
 
 def compare(manifest: Mapping[str, Any], content: Content, pdf: bytes | None,
-            folders: tuple[Path, ...]) -> list[Change]:
+            folders: tuple[Path, ...], *, texts: Sequence[str] | None = None
+            ) -> list[Change]:
     """Every change of ``content`` (laid out as ``pdf``, if given, for its pages)
-    against ``manifest``, statements first, in content order."""
-    texts = page_texts(pdf) if pdf else []
+    against ``manifest``, statements first, in content order. ``texts``, the pages'
+    texts as page_texts gives them, spares reading them from ``pdf`` (the proof
+    view keeps those of the pages that did not change)."""
+    if texts is None:
+        texts = page_texts(pdf) if pdf else []
     old = manifest.get("statements", {})
     changes: list[Change] = []
     now_ids = set()
@@ -260,11 +268,12 @@ def compare(manifest: Mapping[str, Any], content: Content, pdf: bytes | None,
             changes.append(Change("removed", key, before.get("text"), None,
                                   tuple(before.get("pages", ()))))
     printed = manifest.get("texts", {})
-    for key, value in other_texts(content).items():
+    now = other_texts(content)
+    for key, value in now.items():
         if printed.get(key) != _digest(value):
             pages = tuple(find_pages(value, texts)) if texts and len(value) < 400 else ()
             changes.append(Change("text", key, None, value, pages))
-    for key in printed.keys() - other_texts(content).keys():
+    for key in printed.keys() - now.keys():
         changes.append(Change("removed", key))
     for key, colour in colours(content).items():
         if manifest.get("colours", {}).get(key) not in (None, colour):
@@ -275,7 +284,7 @@ def compare(manifest: Mapping[str, Any], content: Content, pdf: bytes | None,
     return changes
 
 
-def _coloured_pages(content: Content, perspective: str, texts: list[str]) -> tuple[int, ...]:
+def _coloured_pages(content: Content, perspective: str, texts: Sequence[str]) -> tuple[int, ...]:
     """The pages a perspective's colour is printed on: where its statements stand and
     where its heading is set (the model page, the spreads' headings)."""
     if not texts:

@@ -115,15 +115,16 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
     factory = session_factory or (lambda: open_session(content_dir, layouts))
     manifests = (printed or Path("build")).resolve()
 
-    def since(view: View, pdf: bytes, session: Any) -> tuple[Any, ...] | None:
+    def since(view: View, texts: Callable[[], tuple[str, ...]], session: Any
+              ) -> tuple[Any, ...] | None:
         from ..changes import compare, manifest_path, read_manifest, watched_folders
 
         folder = manifests if view.product == "folder" else manifests / "leaflets"
         path = manifest_path(folder / view.download_name("print"))
         if not path.is_file():
             return None
-        return tuple(compare(read_manifest(path), session.content, pdf,
-                             watched_folders(layouts)))
+        return tuple(compare(read_manifest(path), session.content, None,
+                             watched_folders(layouts), texts=texts()))
 
     coordinator = Coordinator(factory, warm=(View("folder", "print"),), since=since)
     streams = _Streams()

@@ -159,10 +159,12 @@ class Coordinator:
     """Owns the session and runs every build on one worker thread (see the module)."""
 
     def __init__(self, session_factory: SessionFactory, *, warm: tuple[View, ...] = (),
-                 since: Callable[[View, bytes, Any], tuple[Any, ...] | None] | None = None
+                 since: Callable[[View, Callable[[], tuple[str, ...]], Any],
+                                 tuple[Any, ...] | None] | None = None
                  ) -> None:
-        """``since(view, pdf, session)`` gives the changes since the printed edition of
-        a view, run on the worker after each good build."""
+        """``since(view, texts, session)`` gives the changes since the printed edition
+        of a view, run on the worker after each good build; ``texts()`` gives the
+        proof's page texts (changes.page_texts) if it needs them."""
         self._factory = session_factory
         self._since = since
         self._session: Any = None
@@ -447,13 +449,18 @@ class Coordinator:
             report_passed=bool(getattr(report, "passed", True)),
             report_text=report.format() if hasattr(report, "format") else str(report),
             report_failures=failures, landings=dict(getattr(result, "landings", {})),
-            images=images, first=before is None, since=self._changes_since(view, result.pdf))
+            images=images, first=before is None,
+            since=self._changes_since(view, images, frozenset(changed), before))
 
-    def _changes_since(self, view: View, pdf: bytes) -> tuple[Any, ...] | None:
+    def _changes_since(self, view: View, images: PageImages, changed: frozenset[int],
+                       before: Proof | None) -> tuple[Any, ...] | None:
         if self._since is None:
             return None
         try:
-            return self._since(view, pdf, self._session)
+            # The page texts are wanted only where there is a printed edition to
+            # compare with; then those of the unchanged pages are the last proof's.
+            return self._since(view, lambda: images.texts(
+                changed, before.images if before is not None else None), self._session)
         except FolderBuilderError as exc:  # a damaged manifest: say so, keep the proof
             log.warning("changes since the printed edition: %s", exc.message)
             return None

@@ -65,12 +65,35 @@ class PageImages:
     def __init__(self, pdf: bytes) -> None:
         self._pdf = pdf
         self._cache: OrderedDict[tuple[int, int, str], bytes] = OrderedDict()
+        self._texts: tuple[str, ...] | None = None
         with PDFIUM_LOCK:
             document = pdfium.PdfDocument(pdf)
             try:
                 self.geometry = tuple(_geometry(document[i]) for i in range(len(document)))
             finally:
                 document.close()
+
+    def texts(self, changed: frozenset[int] = frozenset(),
+              before: PageImages | None = None) -> tuple[str, ...]:
+        """Every page's text as changes.page_texts gives it (to find wording on): read
+        from this PDF for the pages in ``changed`` (1-based), kept from ``before`` (the
+        proof shown before this one, when it had as many pages and read its texts) for
+        the others. Read once; a save's proof reads the two or four pages it changed,
+        not 28."""
+        from ..changes import page_text
+
+        if self._texts is None:
+            known = before._texts if before is not None and before.pages == self.pages \
+                else None
+            with PDFIUM_LOCK:
+                document = pdfium.PdfDocument(self._pdf)
+                try:
+                    self._texts = tuple(
+                        known[i] if known is not None and i + 1 not in changed
+                        else page_text(document[i]) for i in range(self.pages))
+                finally:
+                    document.close()
+        return self._texts
 
     @property
     def pages(self) -> int:
