@@ -10,6 +10,7 @@ and does not stop the others.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import sys
 import time
@@ -149,6 +150,9 @@ def run_batch(
         fork = "fork" in multiprocessing.get_all_start_methods()
         if fork:
             _start_worker(options, roles_built)
+            # What the workers inherit stays shared: the collector would otherwise
+            # walk (and so copy) every object in each of them.
+            gc.freeze()
         context = multiprocessing.get_context("fork" if fork else None)
         with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                  initializer=None if fork else _start_worker,
@@ -156,6 +160,7 @@ def run_batch(
             futures = [pool.submit(_build_one, job, output_dir) for job in work]
             for future in as_completed(futures):
                 _record(outcome, progress, *future.result())
+        gc.unfreeze()
         _forget_session()
     outcome.seconds = time.perf_counter() - started
     progress.done()
