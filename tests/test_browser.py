@@ -111,12 +111,22 @@ def test_a_save_replaces_and_marks_only_the_changed_pages(page, server, content)
     before = page.evaluate(BUILD_ID)
     sources = page.locator("img[data-page]").evaluate_all(
         "els => Object.fromEntries(els.map(e => [e.dataset.page, e.currentSrc]))")
-    fetched = []
+    fetched, parts = [], []
     page.on("request", lambda r: fetched.append(r.url) if "/page/" in r.url else None)
+    page.on("request", lambda r: parts.append(r.url) if "/proof/" in r.url else None)
+    page.evaluate("""() => { window.seen = [];
+        new MutationObserver(() => window.seen.push(
+            document.getElementById('build-status').dataset.build))
+        .observe(document.getElementById('proof'), {subtree: true, childList: true,
+                                                    attributes: true}); }""")
     edit(content / "statements" / "chef.yaml", "for mit område.", "for hele mit eget område.")
     page.wait_for_function(f"() => {BUILD_ID} > {before} && "
                            "document.getElementById('build-status').dataset.build === 'ok'",
                            timeout=60_000)
+    # While it built, the page said so without fetching its part again: one fetch of
+    # the proof's part per finished build.
+    assert "building" in page.evaluate("window.seen")
+    assert 1 <= len(parts) <= page.evaluate(BUILD_ID) - before, parts
     page.wait_for_function("() => [...document.querySelectorAll('img[data-page]')]"
                            ".every(img => img.complete && img.naturalWidth > 0)")
     marked = sorted(int(n) for n in page.locator(".page.changed img").evaluate_all(

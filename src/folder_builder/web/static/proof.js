@@ -30,11 +30,28 @@
     shown = currentBuild();
   }
 
+  // A build has started: say so where the status is, without fetching the page part
+  // again (that would take the server and the browser away from the build).
+  function showBuilding(state) {
+    const status = document.getElementById("build-status");
+    if (!status || !proof.dataset.building || status.dataset.build === "failed") return false;
+    const spinner = document.createElement("span");
+    spinner.className = "spinner";
+    spinner.setAttribute("aria-hidden", "true");
+    status.className = "status building";
+    status.dataset.build = "building";
+    status.dataset.buildId = String(state.build_id);
+    status.replaceChildren(spinner, proof.dataset.building);
+    shown = currentBuild();
+    return true;
+  }
+
   let pending = Promise.resolve();
   const events = new EventSource(`/events/${key}`);
   events.addEventListener("state", (event) => {
     const state = JSON.parse(event.data);
     if (`${state.status}:${state.build_id}` === shown) return;
+    if (state.status === "building" && showBuilding(state)) return;
     pending = pending.then(refresh).catch(() => {});
   });
 
