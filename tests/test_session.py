@@ -70,6 +70,19 @@ def test_a_statement_edit_is_picked_up_by_refresh_and_changes_only_its_spread(wa
     assert result.landings == before.landings
 
 
+def test_print_settings_that_finishing_applies_change_every_page(tmp_path):
+    """Crop marks are drawn when the PDF is finished, on pages laid out as before:
+    switching them off still changes every page a proof view shows."""
+    root = copy_content(tmp_path)
+    session = Session(content=root, jobs=1)
+    session.build("folder", variant="print")
+    edit(root / "print.yaml", "marks: true", "marks: false")
+    assert session.refresh()
+    result = session.build("folder", variant="print")
+    assert result.changed_pages == frozenset(range(1, 29))
+    assert session.build("folder", variant="print").changed_pages == frozenset()
+
+
 def test_invalid_content_keeps_the_last_good_state_and_a_fix_recovers(warm):
     session, root = warm
     path = root / "perspectives.yaml"

@@ -181,7 +181,7 @@ class Session:
         #: the finished PDF of the last build of every product, by the Laid it came from
         self._finished: dict[tuple, tuple[Laid, bytes, Report]] = {}
         #: page digests of the last build of every product, for changed_pages
-        self._last_pages: dict[tuple, tuple[bytes, ...]] = {}
+        self._last_pages: dict[tuple, tuple[tuple, tuple[bytes, ...]]] = {}
         self._departments: dict[Path, tuple[tuple[int, int], Department]] = {}
         self._logos: dict[tuple[Path, str, tuple[int, int]], str] = {}
         #: The roles whose leaflets this run makes (a batch sets them all), so that a
@@ -687,11 +687,16 @@ class Session:
         return job.variant.preflight(pdf, self._press, laid.trim_mm)
 
     def _changed(self, job: Job, laid: Laid) -> frozenset[int]:
+        """The pages that differ from the last build of this product. The digests are
+        of the laid-out pages; what finishing adds to every page (crop marks, boxes,
+        the output profile) is compared as the print settings that make it."""
+        finishing = (self._press, _signature(self._press.profile))
         before = self._last_pages.get(job.key)
-        self._last_pages[job.key] = laid.digests
+        self._last_pages[job.key] = (finishing, laid.digests)
+        if before is None or before[0] != finishing:
+            return frozenset(range(1, len(laid.digests) + 1))
         return frozenset(number for number, digest in enumerate(laid.digests, 1)
-                         if before is None or number > len(before)
-                         or before[number - 1] != digest)
+                         if number > len(before[1]) or before[1][number - 1] != digest)
 
     # -- for the command line ------------------------------------------------------------
 
