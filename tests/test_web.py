@@ -430,3 +430,22 @@ def test_a_role_asked_for_while_the_content_loads_is_not_called_unknown():
             if 'data-build="ok"' in response.text:
                 break
             time.sleep(0.1)
+
+
+def test_crop_marks_switched_off_reshape_every_page_in_the_bleed_view(client, content):
+    """Marks are drawn when the PDF is finished: the layout does not change, yet every
+    page image, and the shape of every page with bleed, does."""
+    html = wait_for(client, "folder@print?box=bleed", "ok")
+    heights = re.findall(r'<img data-page="\d+"[^>]*?height="(\d+)"', html, re.S)
+    assert len(heights) == 28 and len(set(heights)) == 1
+    settings = content / "print.yaml"
+    good = settings.read_text(encoding="utf-8")
+    edit(settings, "marks: true", "marks: false")
+    try:
+        html = wait_for(client, "folder@print?box=bleed", "ok", status(html)[1])
+        now = re.findall(r'<img data-page="\d+"[^>]*?height="(\d+)"', html, re.S)
+        assert len(now) == 28 and len(set(now)) == 1 and now[0] != heights[0]
+        assert len(re.findall(r'class="page \w+ changed', html)) == 28
+    finally:
+        settings.write_text(good, encoding="utf-8")
+    wait_for(client, "folder@print", "ok", status(html)[1])

@@ -383,7 +383,7 @@ class Coordinator:
             failure, result = self._failure(exc), None
         if result is not None and not self._overtaken(generation):
             # Outside the lock: only this thread writes a state's proof.
-            proof = self._proof(view, state, result, PageImages(result.pdf))
+            proof = self._proof(view, state, result)
             self._prerender(proof, state.proof)
         with self._cond:
             if self._overtaken(generation):
@@ -432,12 +432,14 @@ class Coordinator:
                     return
                 proof.images.png(page - 1, width, box)
 
-    def _proof(self, view: View, state: ViewState, result: Any, images: PageImages) -> Proof:
+    def _proof(self, view: View, state: ViewState, result: Any) -> Proof:
         build_id = next(self._ids)
         before = state.proof
         changed = set(_changed(result)) | state.carried
         if before is None or before.pages != result.pages:
             changed = set(range(1, result.pages + 1))
+        images = PageImages(result.pdf, before=before.images if before else None,
+                            changed=frozenset(changed))
         tokens = tuple(
             f"{build_id}-{page}" if page in changed or before is None else before.tokens[page - 1]
             for page in range(1, result.pages + 1))

@@ -62,14 +62,23 @@ def snap_width(width: int) -> int:
 class PageImages:
     """The pages of one PDF, as geometry and PNGs."""
 
-    def __init__(self, pdf: bytes) -> None:
+    def __init__(self, pdf: bytes, *, before: PageImages | None = None,
+                 changed: frozenset[int] = frozenset()) -> None:
+        """The pages of ``pdf``; with ``before``, the proof shown before this one, the
+        geometry of the pages not in ``changed`` (1-based) is taken from it when it
+        had as many pages (loading each of 28 pages to read its boxes took 0.02 s)."""
         self._pdf = pdf
         self._cache: OrderedDict[tuple[int, int, str], bytes] = OrderedDict()
         self._texts: tuple[str, ...] | None = None
         with PDFIUM_LOCK:
             document = pdfium.PdfDocument(pdf)
             try:
-                self.geometry = tuple(_geometry(document[i]) for i in range(len(document)))
+                count = len(document)
+                known = before.geometry if before is not None and before.pages == count \
+                    else None
+                self.geometry = tuple(
+                    known[i] if known is not None and i + 1 not in changed
+                    else _geometry(document[i]) for i in range(count))
             finally:
                 document.close()
 
