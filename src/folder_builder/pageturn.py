@@ -1,0 +1,222 @@
+"""No word split across a page turn.
+
+A booklet's page 1 is a right-hand page, and the reader turns the leaf after
+every odd page (1 → 2, 3 → 4, …). A word that WeasyPrint hyphenated at the foot
+of an odd page is read half before the turn and half after it, which a print
+designer does not allow; at the foot of an even page the rest of the word is on
+the facing page, in sight, and that is fine.
+
+What counts: the last line of every flow on an odd page whose text goes on
+after the turn. A paragraph, a table cell (a column of a perspective spread) or
+a list item is a flow; its last line on the page ends in a break WeasyPrint made
+only if the rest of that word is on a later page, since a hyphenated word always
+goes on in the same flow, on its next line. So each element's last line on the
+page is looked at, whatever column or cell it sits in; the page's folio, running
+head and other margin boxes are not running text and are left out.
+
+Which hyphens WeasyPrint made: a line broken by hyphenation ends in the
+``hyphenate-character`` that WeasyPrint appended to the line's last text box;
+a word with a real hyphen ("MED-udvalget", "Børne- og Ungeafdelingen") broken
+after it ends in the same character. The difference is in the source: the real
+hyphen is in the text of the element the text box comes from, the appended one
+is not (there the letters go on). One lookup in that element's text, made only
+for a line that ends in the character at all.
+
+The remedy: the split word is wrapped in a ``<span>`` that may not hyphenate
+(``hyphens: none``, which also ignores soft hyphens), and the document is laid
+out again (layout.py). The word then moves whole to the next page, and nothing
+before it on the page changes (lines are broken one after another). A word that
+starts its line was hyphenated because it is wider than the line; kept whole it
+would run out of its column, so it is left split. The remedy depends only on the
+laid-out page and the element's own text, so a section comes out the same
+whether the whole document is laid out or a part with stand-ins (parts.py,
+Session._reuse).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from weasyprint import HTML
+    from weasyprint.document import Document
+
+log = logging.getLogger("folder_builder")
+
+#: The class of the span that keeps a word whole (its style says how).
+WHOLE_WORD = "folder-builder-whole-word"
+#: Its style: no automatic break, and soft hyphens ignored.
+NO_BREAK = "hyphens: none"
+#: How often a document is laid out again at most: keeping a word whole can push
+#: the next hyphenated word to the foot of a later odd page of the same flow.
+MAX_ROUNDS = 4
+
+_SPACE = re.compile(r"[ \t\n\r\f]+")
+
+
+@dataclass(frozen=True)
+class Split:
+    """A word split across a page turn: on ``page`` (odd, counted from 1) the last
+    line of its flow ends in ``before`` + the hyphenate character."""
+
+    page: int
+    before: str
+    line: str
+    element: object  # the etree element whose text holds the word
+    box: object  # the text box that ends the line
+
+    @property
+    def starts_line(self) -> bool:
+        """Whether the split word is all the line holds (it is wider than the line)."""
+        return not _SPACE.search(self.line.strip())
+
+
+def words_split_at_turns(document: Document) -> list[Split]:
+    """The words WeasyPrint hyphenated at the foot of an odd page, in page order."""
+    found: list[Split] = []
+    for index in range(0, len(document.pages), 2):
+        found += _splits_on(document.pages[index]._page_box, index + 1)
+    return found
+
+
+def _splits_on(page_box: object, number: int) -> list[Split]:
+    from weasyprint.formatting_structure import boxes
+
+    last: dict[tuple[int, str | None], object] = {}
+
+    def visit(box: object) -> None:
+        for child in box.children:
+            child = getattr(child, "_box", child)  # an absolutely placed box's placeholder
+            if isinstance(child, boxes.LineBox):
+                last[(id(child.element), child.element_tag)] = child
+            elif isinstance(child, boxes.ParentBox) and not isinstance(child, boxes.MarginBox):
+                visit(child)
+
+    visit(page_box)
+    found = []
+    for line in last.values():
+        texts = list(_text_boxes(line))
+        if not texts:
+            continue
+        end = texts[-1]
+        hyphen = end.style["hyphenate_character"]
+        if not hyphen or not end.text.endswith(hyphen) or not _appended(end, hyphen):
+            continue
+        found.append(Split(number, end.text[:-len(hyphen)],
+                           "".join(box.text for box in texts)[:-len(hyphen)],
+                           end.element, end))
+    return found
+
+
+def _text_boxes(box: object):
+    """The text boxes of a line, in order, those with only spaces left out."""
+    from weasyprint.formatting_structure import boxes
+
+    for child in getattr(box, "children", ()):
+        if isinstance(child, boxes.TextBox):
+            if child.text.strip():
+                yield child
+        elif isinstance(child, boxes.InlineBox):
+            yield from _text_boxes(child)
+
+
+def _appended(box: object, hyphen: str) -> bool:
+    """Whether WeasyPrint appended the line's final ``hyphen``: the text box's text,
+    hyphen and all, is not in the text of its element (a real hyphen is)."""
+    if box.element is None or "::" in (box.element_tag or "") or \
+            box.style["hyphens"] == "none":
+        return False  # generated content, or no break WeasyPrint could have made
+    text = _fold(box.text)
+    return not any(text in _fold(node) for node, _ in _text_nodes(box.element))
+
+
+def _fold(text: str) -> str:
+    """Text as a text box holds it, near enough to compare: spaces collapsed, and
+    lower case (a text box holds text after ``text-transform``)."""
+    return _SPACE.sub(" ", text).lower()
+
+
+def _text_nodes(element: object) -> list[tuple[str, int]]:
+    """The element's own text nodes, each with where it sits: -1 for the text before
+    the first child, ``i`` for the text after child ``i``."""
+    nodes = [(element.text, -1)] if element.text else []
+    nodes += [(child.tail, i) for i, child in enumerate(element) if child.tail]
+    return nodes
+
+
+def keep_whole(split: Split) -> bool:
+    """Change the document's tree so that the split word cannot break; return whether
+    anything changed (a word wider than its line is left as it is)."""
+    if split.starts_line:
+        log.info("turns     page %d: '%s…' is wider than its line; it stays split",
+                 split.page, split.before.strip())
+        return False
+    element = split.element
+    before = _fold(split.before)
+    for text, position in _text_nodes(element):
+        folded, origin = _folded_with_origin(text)
+        at = _break_in(folded, before)
+        if at is None:
+            continue
+        cut = origin[at]
+        start = max(text.rfind(c, 0, cut) for c in " \t\n\r\f") + 1
+        ends = [i for i in (text.find(c, cut) for c in " \t\n\r\f") if i != -1]
+        end = min(ends, default=len(text))
+        span = element.makeelement("span", {"class": WHOLE_WORD, "style": NO_BREAK})
+        span.text, span.tail = text[start:end], text[end:]
+        if position == -1:
+            element.text = text[:start]
+        else:
+            element[position].tail = text[:start]
+        element.insert(position + 1, span)
+        log.info("turns     page %d: '%s' kept whole", split.page, span.text)
+        return True
+    # Not found as one piece of text (the word runs over into another element):
+    # the element that holds the line's end does not hyphenate at all.
+    style = element.get("style") or ""
+    if NO_BREAK in style:
+        return False
+    element.set("style", f"{style}; {NO_BREAK}" if style.strip() else NO_BREAK)
+    log.info("turns     page %d: '%s…' kept whole with its element", split.page,
+             split.before.strip())
+    return True
+
+
+def _folded_with_origin(text: str) -> tuple[str, list[int]]:
+    """``_fold(text)`` and, for each of its characters, its index in ``text``."""
+    folded: list[str] = []
+    origin: list[int] = []
+    for match in re.finditer(r"[ \t\n\r\f]+|[^ \t\n\r\f]+", text):
+        if match.group()[0] in " \t\n\r\f":
+            folded.append(" ")
+            origin.append(match.start())
+        else:
+            folded.append(match.group().lower())
+            origin += range(match.start(), match.end())
+    joined = "".join(folded)
+    if len(joined) != len(origin):  # a letter whose lower case is longer: no map
+        return "", []
+    return joined, origin
+
+
+def _break_in(folded: str, before: str) -> int | None:
+    """Where in ``folded`` the line that ends in ``before`` was broken: the first
+    place ``before`` occurs followed by more of the same word."""
+    at = folded.find(before)
+    while at != -1:
+        end = at + len(before)
+        if end < len(folded) and folded[end] != " ":
+            return end
+        at = folded.find(before, at + 1)
+    return None
+
+
+def reread(source: HTML) -> None:
+    """Make WeasyPrint see the spans added to ``source``'s tree on its next
+    ``render()``: the selector matching keeps each element's children, found once."""
+    import cssselect2
+
+    source.wrapper_element = cssselect2.ElementWrapper.from_html_root(source.etree_element)
