@@ -99,6 +99,8 @@ def _splits_on(page_box: object, number: int) -> list[Split]:
     found = []
     for line in last.values():
         texts = list(_text_boxes(line))
+        while texts and not texts[-1].text.strip():
+            texts.pop()
         if not texts:
             continue
         end = texts[-1]
@@ -112,13 +114,12 @@ def _splits_on(page_box: object, number: int) -> list[Split]:
 
 
 def _text_boxes(box: object):
-    """The text boxes of a line, in order, those with only spaces left out."""
+    """The text boxes of a line, in order."""
     from weasyprint.formatting_structure import boxes
 
     for child in getattr(box, "children", ()):
         if isinstance(child, boxes.TextBox):
-            if child.text.strip():
-                yield child
+            yield child
         elif isinstance(child, boxes.InlineBox):
             yield from _text_boxes(child)
 
