@@ -67,6 +67,7 @@ class Split:
     line: str
     element: object  # the etree element whose text holds the word
     box: object  # the text box that ends the line
+    measure: float  # the width of the flow's lines, in CSS pixels
 
     @property
     def starts_line(self) -> bool:
@@ -85,19 +86,19 @@ def words_split_at_turns(document: Document) -> list[Split]:
 def _splits_on(page_box: object, number: int) -> list[Split]:
     from weasyprint.formatting_structure import boxes
 
-    last: dict[tuple[int, str | None], object] = {}
+    last: dict[tuple[int, str | None], tuple[object, object]] = {}
 
     def visit(box: object) -> None:
         for child in box.children:
             child = getattr(child, "_box", child)  # an absolutely placed box's placeholder
             if isinstance(child, boxes.LineBox):
-                last[(id(child.element), child.element_tag)] = child
+                last[(id(child.element), child.element_tag)] = (child, box)
             elif isinstance(child, boxes.ParentBox) and not isinstance(child, boxes.MarginBox):
                 visit(child)
 
     visit(page_box)
     found = []
-    for line in last.values():
+    for line, block in last.values():
         texts = list(_text_boxes(line))
         while texts and not texts[-1].text.strip():
             texts.pop()
@@ -109,7 +110,7 @@ def _splits_on(page_box: object, number: int) -> list[Split]:
             continue
         found.append(Split(number, end.text[:-len(hyphen)],
                            "".join(box.text for box in texts)[:-len(hyphen)],
-                           end.element, end))
+                           end.element, end, block.width))
     return found
 
 
@@ -152,9 +153,7 @@ def keep_whole(split: Split) -> bool:
     """Change the document's tree so that the split word cannot break; return whether
     anything changed (a word wider than its line is left as it is)."""
     if split.starts_line:
-        log.info("turns     page %d: '%s…' is wider than its line; it stays split",
-                 split.page, split.before.strip())
-        return False
+        return _too_wide(split)
     element = split.element
     before = _fold(split.before)
     for text, position in _text_nodes(element):
@@ -166,6 +165,8 @@ def keep_whole(split: Split) -> bool:
         start = max(text.rfind(c, 0, cut) for c in " \t\n\r\f") + 1
         ends = [i for i in (text.find(c, cut) for c in " \t\n\r\f") if i != -1]
         end = min(ends, default=len(text))
+        if width_of(text[start:end], split.box.style) > split.measure:
+            return _too_wide(split)
         span = element.makeelement("span", {"class": WHOLE_WORD, "style": NO_BREAK})
         span.text, span.tail = text[start:end], text[end:]
         if position == -1:
@@ -184,6 +185,20 @@ def keep_whole(split: Split) -> bool:
     log.info("turns     page %d: '%s…' kept whole with its element", split.page,
              split.before.strip())
     return True
+
+
+def _too_wide(split: Split) -> bool:
+    log.info("turns     page %d: '%s…' is wider than its line; it stays split",
+             split.page, split.before.split()[-1])
+    return False
+
+
+def width_of(text: str, style: object) -> float:
+    """How wide ``text`` is set on one line in ``style``, as WeasyPrint measures it."""
+    from weasyprint.text.line_break import create_layout, line_size
+
+    line, _ = create_layout(text, style, None, None, 0).get_first_line()
+    return line_size(line, style)[0]
 
 
 def _folded_with_origin(text: str) -> tuple[str, list[int]]:
