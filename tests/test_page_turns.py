@@ -271,3 +271,44 @@ def _boxes(box):
     yield box
     for child in getattr(box, "children", ()):
         yield from _boxes(child)
+
+
+def test_a_leaflet_whose_questions_run_over_a_turn_keeps_the_word_whole(tmp_path):
+    """A department's twelve long reflection questions run from page 7 (odd) on: the
+    section grows and the leaflet is padded to whole sheets (the layout paths of a
+    leaflet that bends). Where WeasyPrint alone splits a word at the foot of page 7,
+    the leaflet has it whole on page 8, and its pages are where the fit guard and the
+    padding put them."""
+    root = copy_content(tmp_path)
+    prose = yaml.safe_load((root / "foreword.yaml").read_text(encoding="utf-8"))["body"]
+    words = set(re.findall(r"\w+", prose.lower()))
+    sentences = [s for s in re.split(r"(?<=\.)\s+", prose) if 80 < len(s) < 260]
+    questions = [(a + " " + b)[:290].rsplit(" ", 1)[0] + "?"
+                 for a, b in zip(sentences, sentences[1:] + sentences[:1], strict=True)][:12]
+    department = root / "departments" / "lange-spoergsmaal.yaml"
+    options = {"role": "medarbejder", "department": "lange-spoergsmaal"}
+    session = None
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(folder_builder.layout, "MAX_ROUNDS", 0)  # the build without the fix
+        for count in range(30):
+            department.write_text(yaml.safe_dump(
+                {"name": "Lange spørgsmål", "questions": [FILLER * count + questions[0],
+                                                          *questions[1:]]},
+                allow_unicode=True), encoding="utf-8")
+            session = session or Session(content=root, jobs=1)
+            session.refresh()
+            unfixed = tmp_path / "unfixed.pdf"
+            unfixed.write_bytes(session.build("leaflet", "print", deliver=True, **options).pdf)
+            if 7 in hyphenated_page_ends(unfixed):
+                *_, (_, before, _) = [b for b in hyphenated_breaks(unfixed) if b[0] == 7]
+                after = re.match(r"\w*", page_texts(unfixed)[7]).group()
+                if (before + after).lower() in words:
+                    break
+        else:
+            pytest.fail("no number of filler words split a word at the foot of page 7")
+    [result] = build(BuildOptions(content=root, output=tmp_path / "leaflet.pdf", **options))
+    assert [page for page in hyphenated_page_ends(result.path) if page % 2 == 1] == []
+    assert page_texts(result.path)[7].startswith(before + after)
+    landed = Session(content=root, jobs=1).build("leaflet", "print", **options).landings
+    assert landed["reflection"][0] == 7 and landed["back"] == (result.pages, result.pages)
+    assert len(pdfium.PdfDocument(str(result.path))) == result.pages and result.pages % 4 == 0

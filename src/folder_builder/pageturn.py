@@ -197,7 +197,8 @@ def width_of(text: str, style: object) -> float:
     """How wide ``text`` is set on one line in ``style``, as WeasyPrint measures it."""
     from weasyprint.text.line_break import create_layout, line_size
 
-    line, _ = create_layout(text, style, None, None, 0).get_first_line()
+    layout = create_layout(text, style, None, None, 0)  # the line lives as long as it
+    line, _ = layout.get_first_line()
     return line_size(line, style)[0]
 
 
