@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pypdfium2 as pdfium
+import pyphen
 import pytest
 import weasyprint
 import yaml
@@ -55,6 +56,11 @@ def test_a_hyphen_at_the_foot_of_an_odd_page_is_found_and_of_an_even_page_not(tm
         pytest.fail("no width hyphenated the foot of both an odd and an even page")
     splits = words_split_at_turns(document)
     assert [split.page for split in splits] == [page for page in ends if page % 2 == 1]
+    # Each is found in its element's text, where the layout broke it.
+    for split in splits:
+        position, index = split.at
+        text = split.element.text if position == -1 else split.element[position].tail
+        assert re.sub(r"\s+", " ", text[:index]).endswith(split.before)
     pdf = pdfium.PdfDocument(str(path))
     for split in splits:  # the word's first half and the mark pdfium gives a line-end hyphen
         text = pdf[split.page - 1].get_textpage().get_text_range()
@@ -99,19 +105,30 @@ def test_a_word_wider_than_its_column_stays_split():
     assert [(child.text, child.tail) for child in element] == before
 
 
-def test_lay_out_keeps_split_words_whole_and_changes_no_text(tmp_path, monkeypatch):
-    """The foreword, some of its words in inline elements, in narrow columns of
-    several widths: laid out by the build's lay_out, no odd page ends in a word
-    WeasyPrint split but one wider than its line, at least one word was moved, and
-    the text, read page by page, is the text laid out without the fix."""
+def _soft_hyphens(prose: str) -> str:
+    """``prose`` with soft hyphens in its long words, as a writer may paste them."""
+    dictionary = pyphen.Pyphen(lang="da", left=3, right=3)
+    return re.sub(r"\w{9,}", lambda m: dictionary.inserted(m.group(), hyphen="\xad"), prose)
+
+
+@pytest.mark.parametrize("hyphens", ["auto", "manual"])
+def test_lay_out_keeps_split_words_whole_and_changes_no_text(tmp_path, monkeypatch, hyphens):
+    """The foreword in narrow columns of several widths, hyphenated by WeasyPrint
+    (some words in inline elements) or only at soft hyphens in the text: laid out by
+    the build's lay_out, no odd page ends in a split word but one wider than its
+    line, at least one word was moved, and the text, read page by page, is the text
+    laid out without the fix."""
     prose = yaml.safe_load((CONTENT / "foreword.yaml").read_text(encoding="utf-8"))["body"]
-    prose = re.sub(r"\b(\w{12,})\b", r"<em>\1</em>", prose, count=12)
+    if hyphens == "auto":
+        prose = re.sub(r"\b(\w{12,})\b", r"<em>\1</em>", prose, count=12)
+    else:
+        prose = _soft_hyphens(prose)
     style = tmp_path / "column.css"
     moved = 0
     for width in range(24, 44, 5):
-        style.write_text(PAGE + f"p {{ width: {width}mm; hyphens: auto; hyphenate-character: "
-                         "'-'; hyphenate-limit-chars: 7 3 3; font: 11pt/1.3 serif }",
-                         encoding="utf-8")
+        style.write_text(PAGE + f"p {{ width: {width}mm; hyphens: {hyphens}; "
+                         "hyphenate-character: '-'; hyphenate-limit-chars: 7 3 3; "
+                         "font: 11pt/1.3 serif }", encoding="utf-8")
         texts = []
         for rounds in (0, folder_builder.layout.MAX_ROUNDS):
             monkeypatch.setattr(folder_builder.layout, "MAX_ROUNDS", rounds)
@@ -121,7 +138,7 @@ def test_lay_out_keeps_split_words_whole_and_changes_no_text(tmp_path, monkeypat
             path = _written(document, tmp_path / f"{width}-{rounds}.pdf")
             pdf = pdfium.PdfDocument(str(path))
             # pdfium marks any hyphen that ends a line, a real one too: left out
-            texts.append(re.sub(r"[\s\ufffe-]", "", "".join(
+            texts.append(re.sub(r"[\s\ufffe\xad-]", "", "".join(
                 re.sub(r"\d+\s*$", "", pdf[i].get_textpage().get_text_range())
                 for i in range(len(pdf)))))
             splits = words_split_at_turns(document)

@@ -138,7 +138,7 @@ def lay_out(
             # kept whole and the document laid out again, which only then costs.
             for _ in range(MAX_ROUNDS):
                 splits = words_split_at_turns(document)
-                if not [split for split in splits if keep_whole(split)]:
+                if not [split for split in reversed(splits) if keep_whole(split)]:
                     break
                 reread(source)
                 document = source.render(font_config=font_config, color_profiles=profiles,

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -54,7 +54,8 @@ NO_BREAK = "hyphens: none"
 #: the next hyphenated word to the foot of a later odd page of the same flow.
 MAX_ROUNDS = 4
 
-_SPACE = re.compile(r"[ \t\n\r\f]+")
+_SPACES = " \t\n\r\f"  # what the layout collapses (a no-break space it keeps)
+_SPACE = re.compile(f"[{_SPACES}]+")
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,9 @@ class Split:
     element: object  # the etree element whose text holds the word
     box: object  # the text box that ends the line
     measure: float  # the width of the flow's lines, in CSS pixels
+    #: Where in the element's own text the word was broken: (text node, as
+    #: ``_text_nodes`` numbers them, index in it); None when it cannot be told.
+    at: tuple[int, int] | None = None
 
     @property
     def starts_line(self) -> bool:
@@ -80,7 +84,8 @@ def words_split_at_turns(document: Document) -> list[Split]:
     found: list[Split] = []
     for index in range(0, len(document.pages), 2):
         found += _splits_on(document.pages[index]._page_box, index + 1)
-    return found
+    # Only for a word found: where it is in its element's text (a walk of the pages).
+    return [replace(split, at=_break_at(document, split)) for split in found]
 
 
 def _splits_on(page_box: object, number: int) -> list[Split]:
@@ -151,19 +156,16 @@ def _text_nodes(element: object) -> list[tuple[str, int]]:
 
 def keep_whole(split: Split) -> bool:
     """Change the document's tree so that the split word cannot break; return whether
-    anything changed (a word wider than its line is left as it is)."""
+    anything changed (a word wider than its line is left as it is). Splits of one
+    layout are kept whole last first: a change moves nothing before it."""
     if split.starts_line:
         return _too_wide(split)
     element = split.element
-    before = _fold(split.before)
-    for text, position in _text_nodes(element):
-        folded, origin = _folded_with_origin(text)
-        at = _break_in(folded, before)
-        if at is None:
-            continue
-        cut = origin[at]
-        start = max(text.rfind(c, 0, cut) for c in " \t\n\r\f") + 1
-        ends = [i for i in (text.find(c, cut) for c in " \t\n\r\f") if i != -1]
+    if split.at is not None:
+        position, cut = split.at
+        text = element.text if position == -1 else element[position].tail
+        start = max(text.rfind(c, 0, cut) for c in _SPACES) + 1
+        ends = [i for i in (text.find(c, cut) for c in _SPACES) if i != -1]
         end = min(ends, default=len(text))
         if width_of(text[start:end], split.box.style) > split.measure:
             return _too_wide(split)
@@ -176,15 +178,62 @@ def keep_whole(split: Split) -> bool:
         element.insert(position + 1, span)
         log.info("turns     page %d: '%s' kept whole", split.page, span.text)
         return True
-    # Not found as one piece of text (the word runs over into another element):
-    # the element that holds the line's end does not hyphenate at all.
+    # Where the word is cannot be told from the text (a first letter styled apart,
+    # say): the element that holds the line's end does not hyphenate at all.
     style = element.get("style") or ""
     if NO_BREAK in style:
         return False
     element.set("style", f"{style}; {NO_BREAK}" if style.strip() else NO_BREAK)
     log.info("turns     page %d: '%s…' kept whole with its element", split.page,
-             split.before.strip())
+             split.before.split()[-1])
     return True
+
+
+def _break_at(document: Document, split: Split) -> tuple[int, int] | None:
+    """Where in its element's own text the split word was broken, found by reading
+    the element's text boxes, from the first page on, against its text nodes: letter
+    by letter, spaces aside (the layout collapses and drops them), a hyphen
+    WeasyPrint appended skipped, and a soft hyphen that ``hyphens: none`` dropped.
+    None when the two do not agree (text the layout changed)."""
+    source = [(position, index, char.lower()) for text, position in _text_nodes(split.element)
+              for index, char in enumerate(text) if char not in _SPACES]
+    hyphen = [char for char in split.box.style["hyphenate_character"] if char not in _SPACES]
+    at = 0
+    for box in _own_text_boxes(document, split.element, split.page):
+        text = box.text[:-len(split.box.style["hyphenate_character"])] \
+            if box is split.box else box.text
+        chars = [char.lower() for char in text if char not in _SPACES]
+        i = 0
+        while i < len(chars):
+            if at < len(source) and source[at][2] == chars[i]:
+                at, i = at + 1, i + 1
+            elif at < len(source) and source[at][2] == "\xad":
+                at += 1
+            elif chars[i:] == hyphen:
+                break
+            else:
+                return None
+        if box is split.box:
+            return source[at][:2] if at < len(source) else None
+    return None
+
+
+def _own_text_boxes(document: Document, element: object, last_page: int):
+    """The text boxes of ``element``'s own text on the pages up to ``last_page``, in
+    order (not its children's, not generated content, not margin boxes)."""
+    from weasyprint.formatting_structure import boxes
+
+    def visit(box: object):
+        for child in getattr(box, "children", ()):
+            child = getattr(child, "_box", child)
+            if isinstance(child, boxes.TextBox):
+                if child.element is element and "::" not in (child.element_tag or ""):
+                    yield child
+            elif not isinstance(child, boxes.MarginBox):
+                yield from visit(child)
+
+    for page in document.pages[:last_page]:
+        yield from visit(page._page_box)
 
 
 def _too_wide(split: Split) -> bool:
@@ -200,35 +249,6 @@ def width_of(text: str, style: object) -> float:
     layout = create_layout(text, style, None, None, 0)  # the line lives as long as it
     line, _ = layout.get_first_line()
     return line_size(line, style)[0]
-
-
-def _folded_with_origin(text: str) -> tuple[str, list[int]]:
-    """``_fold(text)`` and, for each of its characters, its index in ``text``."""
-    folded: list[str] = []
-    origin: list[int] = []
-    for match in re.finditer(r"[ \t\n\r\f]+|[^ \t\n\r\f]+", text):
-        if match.group()[0] in " \t\n\r\f":
-            folded.append(" ")
-            origin.append(match.start())
-        else:
-            folded.append(match.group().lower())
-            origin += range(match.start(), match.end())
-    joined = "".join(folded)
-    if len(joined) != len(origin):  # a letter whose lower case is longer: no map
-        return "", []
-    return joined, origin
-
-
-def _break_in(folded: str, before: str) -> int | None:
-    """Where in ``folded`` the line that ends in ``before`` was broken: the first
-    place ``before`` occurs followed by more of the same word."""
-    at = folded.find(before)
-    while at != -1:
-        end = at + len(before)
-        if end < len(folded) and folded[end] != " ":
-            return end
-        at = folded.find(before, at + 1)
-    return None
 
 
 def reread(source: HTML) -> None:
