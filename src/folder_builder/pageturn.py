@@ -22,15 +22,16 @@ hyphen is in the text of the element the text box comes from, the appended one
 is not (there the letters go on). One lookup in that element's text, made only
 for a line that ends in the character at all.
 
-The remedy: the split word is wrapped in a ``<span>`` that may not hyphenate
+The remedy: the split word, found in the element's text by reading the
+element's text boxes against it letter by letter (the same few letters may
+stand in it many times), is wrapped in a ``<span>`` that may not hyphenate
 (``hyphens: none``, which also ignores soft hyphens), and the document is laid
 out again (layout.py). The word then moves whole to the next page, and nothing
-before it on the page changes (lines are broken one after another). A word that
-starts its line was hyphenated because it is wider than the line; kept whole it
-would run out of its column, so it is left split. The remedy depends only on the
-laid-out page and the element's own text, so a section comes out the same
-whether the whole document is laid out or a part with stand-ins (parts.py,
-Session._reuse).
+before it on the page changes (lines are broken one after another). A word set
+wider than its column's lines would run out of the column whole, so it is left
+split. The remedy depends only on the laid-out pages and the element's own
+text, so a section comes out the same whether the whole document is laid out or
+a part with stand-ins (parts.py, Session._reuse).
 """
 
 from __future__ import annotations
