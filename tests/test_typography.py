@@ -139,11 +139,20 @@ def hyphenated_page_ends(path: Path) -> list[int]:
                  for k in range(textpage.count_chars())]
         boxes = [(ch, box) for ch, box in boxes if ch.strip()]
         folio = min((box[1] for _, box in boxes), default=0)
-        body = [(ch, box) for ch, box in boxes if box[1] > folio + 5]
-        last = min((box[1] for _, box in body), default=None)
-        flags.append(index + 1 if last is not None and any(
-            # a hyphen's box is its bar, a little above the line's lowest point
-            ch == "\ufffe" and -1 < box[1] - last < 4.5 for ch, box in body) else None)
+        body = sorted(((ch, box) for ch, box in boxes if box[1] > folio + 5),
+                      key=lambda item: item[1][1])
+        if not body:
+            continue
+        # The last line: from its lowest point (a descender, perhaps) up to the top of
+        # its tallest letter, which stays below the line above; a hyphen's box is its
+        # bar, inside that band.
+        low, high = body[0][1][1], body[0][1][3]
+        for _, box in body:
+            if box[1] > high:
+                break
+            high = max(high, box[3])
+        flags.append(index + 1 if any(ch == "\ufffe" and low <= box[1] <= high
+                                      for ch, box in body) else None)
     return [page for page in flags if page is not None]
 
 

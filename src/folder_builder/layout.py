@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from .errors import LayoutError, Problem
+from .pageturn import MAX_ROUNDS, keep_whole, reread, words_split_at_turns
 
 if TYPE_CHECKING:  # imported lazily: "validate" must not pay for WeasyPrint
     from weasyprint.document import Document
@@ -129,10 +130,19 @@ def lay_out(
             if css_cache is not None and not collected.messages and not fetcher.refused:
                 css_cache[key] = css
         try:
-            document = wp.HTML(
-                string=html, base_url=str(base_url) + "/", url_fetcher=fetcher,
-                media_type=media_type,
-            ).render(font_config=font_config, color_profiles=profiles, stylesheets=css)
+            source = wp.HTML(string=html, base_url=str(base_url) + "/", url_fetcher=fetcher,
+                             media_type=media_type)
+            document = source.render(font_config=font_config, color_profiles=profiles,
+                                     stylesheets=css)
+            # No word split across a page turn (pageturn.py): a word found so is
+            # kept whole and the document laid out again, which only then costs.
+            for _ in range(MAX_ROUNDS):
+                splits = words_split_at_turns(document)
+                if not [split for split in reversed(splits) if keep_whole(split)]:
+                    break
+                reread(source)
+                document = source.render(font_config=font_config, color_profiles=profiles,
+                                         stylesheets=css)
         except Exception as exc:  # WeasyPrint's own failures, e.g. an internal assertion
             raise LayoutError(
                 "WeasyPrint could not lay out the pages; the layouts use a combination it "
