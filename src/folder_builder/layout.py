@@ -129,25 +129,28 @@ def lay_out(
                 css.append(wp.CSS(string=extra_css, **shared))
             if css_cache is not None and not collected.messages and not fetcher.refused:
                 css_cache[key] = css
-        try:
-            source = wp.HTML(string=html, base_url=str(base_url) + "/", url_fetcher=fetcher,
-                             media_type=media_type)
-            document = source.render(font_config=font_config, color_profiles=profiles,
+        def render(source: object) -> Document:
+            try:
+                return source.render(font_config=font_config, color_profiles=profiles,
                                      stylesheets=css)
-            # No word split across a page turn (pageturn.py): a word found so is
-            # kept whole and the document laid out again, which only then costs.
-            for _ in range(MAX_ROUNDS):
-                splits = words_split_at_turns(document)
-                if not [split for split in reversed(splits) if keep_whole(split)]:
-                    break
-                reread(source)
-                document = source.render(font_config=font_config, color_profiles=profiles,
-                                         stylesheets=css)
-        except Exception as exc:  # WeasyPrint's own failures, e.g. an internal assertion
-            raise LayoutError(
-                "WeasyPrint could not lay out the pages; the layouts use a combination it "
-                f"cannot handle ({type(exc).__name__}: {exc or 'no message'}). Run with --debug "
-                "to see where.", [Problem(m) for m in collected.messages]) from exc
+            except Exception as exc:  # WeasyPrint's own failures, e.g. an assertion
+                raise LayoutError(
+                    "WeasyPrint could not lay out the pages; the layouts use a combination "
+                    f"it cannot handle ({type(exc).__name__}: {exc or 'no message'}). Run "
+                    "with --debug to see where.",
+                    [Problem(m) for m in collected.messages]) from exc
+
+        source = wp.HTML(string=html, base_url=str(base_url) + "/", url_fetcher=fetcher,
+                         media_type=media_type)
+        document = render(source)
+        # No word split across a page turn (pageturn.py): a word found so is kept
+        # whole and the document laid out again, which only then costs.
+        for _ in range(MAX_ROUNDS):
+            splits = words_split_at_turns(document)
+            if not [split for split in reversed(splits) if keep_whole(split)]:
+                break
+            reread(source)
+            document = render(source)
     _fail_on(collected.messages, fetcher.refused)
     return document, fetcher
 
