@@ -178,9 +178,6 @@ def main() -> None:
         Scenario("warm, statement edit → folder", [
             str(BIN / "python"), str(ROOT / "benchmarks" / "warm.py"), "folder-edit",
             "--edits", "4"], 28, warm=True),
-        Scenario("warm, statement edit → folder, 1 process", [
-            str(BIN / "python"), str(ROOT / "benchmarks" / "warm.py"), "folder-edit",
-            "--edits", "4", "--jobs", "1"], 28, warm=True),
         Scenario("warm, note edit → leaflet", [
             str(BIN / "python"), str(ROOT / "benchmarks" / "warm.py"), "leaflet-edit",
             "--edits", "4"], 8, warm=True),

@@ -5,9 +5,8 @@
 Makes a Session over a copy of the bundled content, builds the product once
 (the cold start is not what is measured), then edits one file and builds again,
 ``--edits`` times; prints one JSON line: the wall and CPU seconds of each
-refresh + build after an edit (CPU: with the processes the session forked to
-lay changed sections out side by side), and the pages each build changed.
-``--jobs 1`` keeps the session in one process.
+refresh + build after an edit (CPU: with any process the session forked and
+waited for), and the pages each build changed.
 
 - folder-edit: one statement of the chef spread, alternately lengthened by a
   word and put back → the print folder (a proof: ``deliver=False``).

@@ -21,7 +21,6 @@ one after the other.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import itertools
 import multiprocessing
@@ -299,9 +298,6 @@ def run_side_by_side(jobs: int | None, tasks: Sequence[Callable[[], T]]) -> list
     if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [task() for task in tasks]
     _TASKS = tasks
-    # What the processes inherit stays shared: the collector would otherwise walk
-    # (and so copy) every object a forked process can reach.
-    gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=jobs - 1,
                                  mp_context=multiprocessing.get_context("fork")) as pool:
@@ -310,4 +306,3 @@ def run_side_by_side(jobs: int | None, tasks: Sequence[Callable[[], T]]) -> list
             return [first, *(future.result() for future in futures)]
     finally:
         _TASKS = ()
-        gc.unfreeze()

@@ -87,19 +87,6 @@ class Result:
 
 
 @dataclass(frozen=True)
-class Relaid:
-    """Changed sections laid out again among stand-ins (Session._reuse)."""
-
-    #: the PDF of their pages, in the order of ``pages``
-    pdf: bytes
-    anchors: dict[str, int]
-    pages: tuple[int, ...]
-    bookmarks: tuple[tuple[int, str, int], ...]
-    #: the section that would land elsewhere; "" if none would
-    moved: str = ""
-
-
-@dataclass(frozen=True)
 class DepartmentFile:
     """A department file of the content: its id (file name), its name and its path."""
 
@@ -526,7 +513,8 @@ class Session:
         others taken from the closest earlier build; None when there is none, or when
         the changed sections would move where sections land (then only a whole layout
         knows)."""
-        from .parts import cores, replace_pages, run_side_by_side
+        from .checks import anchor_pages
+        from .parts import replace_pages
 
         found = self._closest(job, rendered)
         if found is None:
@@ -542,65 +530,33 @@ class Session:
         stand_ins = rendered.renderer.stand_ins(pieces.secs, counts)
         if stand_ins is None:
             return None
-        # Changed sections on pages of their own (a statement's role spread and the
-        # perspective spread that quotes it) are laid out side by side, each in a
-        # document of stand-ins, where the session may use more than one core.
-        groups = _groups([sec.id for sec in pieces.secs if sec.id in changed], ranges,
-                         min(self.jobs or cores(), len(changed)))
-        with step("relayout", f"{len(groups)} side by side" if len(groups) > 1 else ""):
-            relaid = run_side_by_side(len(groups), [
-                functools.partial(self._lay_out_again, job, before, pieces, stand_ins,
-                                  group, [p for sec_id in group for p in ranges[sec_id]])
-                for group in groups])
-        if len(relaid) > 1 and len({r.bookmarks for r in relaid}) > 1:
-            # A changed section's title shows only where it is real: one document.
-            relaid = [self._lay_out_again(job, before, pieces, stand_ins, changed,
-                                          sorted(p for sec_id in changed
-                                                 for p in ranges[sec_id]))]
-        moved = next((r.moved for r in relaid if r.moved), None)
-        if moved:
-            log.info("reuse     '%s' would move; laying the product out from scratch", moved)
+        document = self._weasyprint(pieces.with_stand_ins(stand_ins, changed), job)
+        anchors = anchor_pages(document)
+        moved = [sec.id for sec in pieces.secs for anchor in (sec.anchor, sec.end_anchor)
+                 if anchors.get(anchor) != before.anchors.get(anchor)]
+        bookmarks = _bookmarks(document)
+        if moved or len(document.pages) != before.pages or \
+                [b[::2] for b in bookmarks] != [b[::2] for b in before.bookmarks]:
+            log.info("reuse     '%s' would move; laying the product out from scratch",
+                     (moved or ["the page count or a bookmark"])[0])
             return None
-        pages = sorted(page for r in relaid for page in r.pages)
+        pages = sorted(page for sec_id in changed for page in ranges[sec_id])
         log.info("reuse     laid out again: %s (pages %s); the rest as before",
                  ", ".join(sorted(changed)), _page_list(pages))
-        bookmarks = relaid[0].bookmarks
-        pdf: bytes | None = before.pdf
-        digests, anchors = list(before.digests), {}
+        html = pieces.html
+        with step("export", f"pages {_page_list(pages)}"):
+            fresh = self._export(document.copy([document.pages[p - 1] for p in pages]), job,
+                                 html)
         with step("merge"):
-            for r in relaid:
-                anchors.update(r.anchors)
-                pdf = pdf and replace_pages(
-                    pdf, r.pdf, r.pages, None if bookmarks == before.bookmarks
-                    else [label for _, label, _ in bookmarks])
-                for page, digest in zip(r.pages, page_digests(r.pdf), strict=True):
-                    digests[page - 1] = digest
+            pdf = replace_pages(before.pdf, fresh, pages, None if bookmarks == before.bookmarks
+                                else [label for _, label, _ in bookmarks])
         if pdf is None:
             return None
-        return Laid(pdf, anchors, before.pages, pieces.html, pieces.secs, pieces, bookmarks,
+        digests = list(before.digests)
+        for page, digest in zip(pages, page_digests(fresh), strict=True):
+            digests[page - 1] = digest
+        return Laid(pdf, anchors, before.pages, html, pieces.secs, pieces, bookmarks,
                     tuple(digests), before.trim_mm, before.overflowing, before.logos)
-
-    def _lay_out_again(self, job: Job, before: Laid, pieces: Pieces, stand_ins: Pieces,
-                       real: Iterable[str], pages: list[int]) -> Relaid:
-        """The sections ``real`` laid out among stand-ins of the others, and their
-        ``pages`` exported, unless a section would land elsewhere than in ``before``
-        (then ``moved`` names it). Side by side, in a forked process."""
-        from .checks import anchor_pages
-
-        document = self._weasyprint(pieces.with_stand_ins(stand_ins, frozenset(real)), job)
-        anchors = anchor_pages(document)
-        bookmarks = _bookmarks(document)
-        moved = next((sec.id for sec in pieces.secs for anchor in (sec.anchor, sec.end_anchor)
-                      if anchors.get(anchor) != before.anchors.get(anchor)), "")
-        if not moved and (len(document.pages) != before.pages or [
-                b[::2] for b in bookmarks] != [b[::2] for b in before.bookmarks]):
-            moved = "the page count or a bookmark"
-        if moved:
-            return Relaid(b"", anchors, (), bookmarks, moved)
-        with step("export", f"pages {_page_list(pages)}"):
-            pdf = self._export(document.copy([document.pages[p - 1] for p in pages]), job,
-                               pieces.html)
-        return Relaid(pdf, anchors, tuple(pages), bookmarks)
 
     def _closest(self, job: Job, rendered: Rendered
                  ) -> tuple[Laid, Pieces, frozenset[str]] | None:
@@ -801,19 +757,6 @@ def _build_date(content: Content) -> str:
 
 
 # --- pages ---------------------------------------------------------------------------------
-
-
-def _groups(changed: list[str], ranges: dict[str, range], count: int) -> list[list[str]]:
-    """``changed`` (in document order) in up to ``count`` groups of about as many pages
-    each, to be laid out side by side."""
-    groups: list[list[str]] = [[] for _ in range(max(1, count))]
-    sizes = [0] * len(groups)
-    for sec_id in sorted(changed, key=lambda s: -len(ranges[s])):
-        smallest = sizes.index(min(sizes))
-        groups[smallest].append(sec_id)
-        sizes[smallest] += len(ranges[sec_id])
-    order = {sec_id: index for index, sec_id in enumerate(changed)}
-    return [sorted(group, key=order.__getitem__) for group in groups if group]
 
 
 def section_pages(laid: Laid) -> dict[str, range]:
