@@ -525,12 +525,11 @@ def _menu(session: Any) -> Menu:
 
 
 def open_session(content: Path, layouts: Path | None) -> Any:
-    """The core's warm session for the server: in this process only (jobs=1). Forking
-    beside the server's threads is asking for trouble, and laying a save's changed
-    spreads out side by side in forked processes, as a command-line session does,
-    made the proof slower here, not faster (session 6, benchmarks/proof.py with the
-    machine busy: 0.87–1.03 s against 0.57–0.64 s for the session's build of a save).
-    The bytes are the same whatever the number of processes."""
+    """The core's warm session for the server: in this process only (jobs=1), as
+    forking beside the server's threads is asking for trouble (and laying a save's
+    changed spreads out side by side in other processes was no faster on two
+    virtual cores: README, Speed); the bytes are the same whatever the number of
+    processes."""
     from .. import Session
 
     return Session(content=content, layouts=layouts, jobs=1)
