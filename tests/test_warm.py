@@ -168,8 +168,9 @@ def test_warm_pages_are_cold_pages_after_random_edits(tmp_path, seed, caplog):
                for record in caplog.records), history
 
 
-def test_a_warm_proof_reuses_pages_and_delivering_is_reproducible(tmp_path):
-    """After proofs, a delivered PDF has the bytes of a session that never built."""
+def test_a_warm_proof_reuses_pages_and_delivering_is_reproducible(tmp_path, caplog):
+    """After proofs, a delivered PDF has the bytes of a session that never built. The
+    sections after the two spreads a statement is on are left out of the layout."""
     root = copy_content(tmp_path)
     warm = Session(content=root, jobs=1)
     warm.build("folder", "print")
@@ -177,14 +178,50 @@ def test_a_warm_proof_reuses_pages_and_delivering_is_reproducible(tmp_path):
     path.write_text(path.read_text(encoding="utf-8").replace(
         "Jeg bidrager til", "Jeg bidrager altid til"), encoding="utf-8")
     warm.refresh()
+    caplog.set_level(logging.INFO, logger="folder_builder")
     proof = warm.build("folder", "print")
     assert proof.changed_pages and len(proof.changed_pages) <= 4
+    [reused] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("reuse")]
+    assert "6 sections after them left out" in reused, reused
     delivered = warm.build("folder", "print", deliver=True)
     fresh = Session(content=root, jobs=1).build("folder", "print", deliver=True)
     assert delivered.pdf == fresh.pdf
     assert renders(proof.pdf) == renders(fresh.pdf)
     assert outline(proof.pdf) == outline(fresh.pdf)
     assert LAYOUTS.is_dir() and CONTENT.is_dir()
+
+
+@pytest.mark.parametrize("case", ["page reference", "page total"])
+def test_what_follows_a_changed_section_is_laid_out_when_its_pages_count(tmp_path, caplog,
+                                                                         case):
+    """The sections after the changed ones are kept in the layout when a changed
+    section refers to their pages (the reading guide's page references) or the
+    layouts print the page total; the proof is the cold build's either way."""
+    root = copy_content(tmp_path)
+    layouts = tmp_path / "layouts"
+    layouts.mkdir()
+    if case == "page total":
+        (layouts / "extra.css").write_text(
+            '@page :right { @bottom-right { content: string(section) " " counter(page)'
+            ' " / " counter(pages); } }\n', encoding="utf-8")
+        path, old, new = root / "statements" / "chef.yaml", "Jeg bidrager til", \
+            "Jeg bidrager altid til"
+    else:
+        path, old, new = root / "guide.yaml", "finder du en beskrivelse", \
+            "finder du her en beskrivelse"
+    warm = Session(content=root, layouts=layouts, jobs=1)
+    warm.build("folder", "print")
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    warm.refresh()
+    caplog.set_level(logging.INFO, logger="folder_builder")
+    proof = warm.build("folder", "print")
+    [reused] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("reuse")]
+    assert "again" in reused and "left out" not in reused, reused
+    fresh = Session(content=root, layouts=layouts, jobs=1).build("folder", "print",
+                                                                 deliver=True)
+    assert renders(proof.pdf) == renders(fresh.pdf)
+    if case == "page total":
+        assert "15 / 28" in page_texts(proof.pdf)[14].replace("\xa0", " ")  # the right page
 
 
 def test_a_leaflet_for_another_role_reuses_the_shared_pages_and_is_the_cold_one(tmp_path,

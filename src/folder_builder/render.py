@@ -130,12 +130,15 @@ class Pieces:
     def html(self) -> str:
         return self.head + "".join(self.fragments) + self.tail
 
-    def with_stand_ins(self, stand_ins: Pieces, real: set[str] | frozenset[str]) -> str:
+    def with_stand_ins(self, stand_ins: Pieces, real: set[str] | frozenset[str],
+                       upto: int | None = None) -> str:
         """The document with the sections in ``real`` as they are and every other one
-        taken from ``stand_ins`` (the same product rendered with stand-ins)."""
+        taken from ``stand_ins`` (the same product rendered with stand-ins); with
+        ``upto``, the sections from that index on left out."""
         return self.head + "".join(
             fragment if sec.id in real else stand_ins.fragments[index]
-            for index, (sec, fragment) in enumerate(zip(self.secs, self.fragments,
+            for index, (sec, fragment) in enumerate(zip(self.secs[:upto],
+                                                        self.fragments[:upto],
                                                         strict=True))) + self.tail
 
 

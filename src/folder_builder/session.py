@@ -23,6 +23,7 @@ import functools
 import hashlib
 import logging
 import os
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -52,6 +53,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("folder_builder")
 
+#: A page reference in a section's HTML (target-counter() needs its target's page).
+PAGE_REFERENCE = 'href="#'
+#: The page total in a stylesheet (counter(pages), counters(pages, …)).
+PAGE_TOTAL = re.compile(r"counters?\(\s*pages\b")
 #: How many laid-out products a session keeps to reuse pages of.
 KEPT_PRODUCTS = 32
 #: Files whose every effect on a PDF shows in the rendered HTML: an edit to one of
@@ -181,6 +186,7 @@ class Session:
 
         self._font_config = font_configuration()
         self._css_cache: dict = {}
+        self._page_total: bool | None = None
         # Fonts load once per FontConfiguration, so the files the first PDF's fetcher
         # served are the project fonts every later PDF may embed.
         self._served_fonts: dict[str, str] = {}
@@ -530,23 +536,41 @@ class Session:
         stand_ins = rendered.renderer.stand_ins(pieces.secs, counts)
         if stand_ins is None:
             return None
-        document = self._weasyprint(pieces.with_stand_ins(stand_ins, changed), job)
+        # What follows the last changed section changes nothing before it, unless a
+        # changed section refers to its pages or the layouts print a page total: it
+        # is then left out (its stand-ins were a third of a warm statement edit).
+        upto = 1 + max(index for index, sec in enumerate(pieces.secs) if sec.id in changed)
+        if upto < len(pieces.secs) and (self._page_total_printed(pieces) or any(
+                PAGE_REFERENCE in fragment for sec, fragment in zip(
+                    pieces.secs, pieces.fragments, strict=True) if sec.id in changed)):
+            upto = len(pieces.secs)
+        present, left_out = pieces.secs[:upto], pieces.secs[upto:]
+        document = self._weasyprint(pieces.with_stand_ins(stand_ins, changed, upto), job)
         anchors = anchor_pages(document)
-        moved = [sec.id for sec in pieces.secs for anchor in (sec.anchor, sec.end_anchor)
+        moved = [sec.id for sec in present for anchor in (sec.anchor, sec.end_anchor)
                  if anchors.get(anchor) != before.anchors.get(anchor)]
         bookmarks = _bookmarks(document)
-        if moved or len(document.pages) != before.pages or \
+        last_page = anchors.get(present[-1].end_anchor, 0)
+        if left_out:  # the rest as before: their anchors and bookmarks, after these pages
+            anchors.update({anchor: before.anchors[anchor] for sec in left_out
+                            for anchor in (sec.anchor, sec.end_anchor)})
+            rest = before.bookmarks[len(bookmarks):]
+            if any(b[2] < last_page for b in rest):  # 0-based pages, anchors 1-based
+                moved.append("a bookmark")
+            bookmarks += rest
+        if moved or len(document.pages) != (last_page if left_out else before.pages) or \
                 [b[::2] for b in bookmarks] != [b[::2] for b in before.bookmarks]:
             log.info("reuse     '%s' would move; laying the product out from scratch",
                      (moved or ["the page count or a bookmark"])[0])
             return None
         pages = sorted(page for sec_id in changed for page in ranges[sec_id])
-        log.info("reuse     laid out again: %s (pages %s); the rest as before",
-                 ", ".join(sorted(changed)), _page_list(pages))
+        log.info("reuse     laid out again: %s (pages %s); the rest as before%s",
+                 ", ".join(sorted(changed)), _page_list(pages),
+                 f", {len(left_out)} sections after them left out" if left_out else "")
         html = pieces.html
         with step("export", f"pages {_page_list(pages)}"):
             fresh = self._export(document.copy([document.pages[p - 1] for p in pages]), job,
-                                 html)
+                                 html, elsewhere=anchors)
         with step("merge"):
             pdf = replace_pages(before.pdf, fresh, pages, None if bookmarks == before.bookmarks
                                 else [label for _, label, _ in bookmarks])
@@ -589,6 +613,16 @@ class Session:
             return None  # nothing in common
         return best
 
+    def _page_total_printed(self, pieces: Pieces) -> bool:
+        """Whether the layouts (or the document's head) print the page total,
+        ``counter(pages)``, which the pages after a section would change."""
+        from .templates import stylesheets
+
+        if self._page_total is None:
+            self._page_total = any(PAGE_TOTAL.search(path.read_text(encoding="utf-8"))
+                                   for path in stylesheets(self._dirs))
+        return self._page_total or bool(PAGE_TOTAL.search(pieces.head))
+
     def _weasyprint(self, html: str, job: Job) -> Document:
         """WeasyPrint's layout of ``html``, strictly (layout.py)."""
         from .layout import lay_out
@@ -606,15 +640,18 @@ class Session:
             drop_carried_over(document)
         return document
 
-    def _export(self, document: Document, job: Job, identity_source: str) -> bytes:
+    def _export(self, document: Document, job: Job, identity_source: str,
+                elsewhere: Iterable[str] = ()) -> bytes:
         """The PDF of a laid-out document, once its fonts are known to be the project's.
         Uncompressed: finishing deflates every stream once, in qpdf, faster than
-        WeasyPrint's level-9 deflate in Python."""
+        WeasyPrint's level-9 deflate in Python. ``elsewhere``: anchors on pages not
+        exported here, which these pages may link to (a warm proof's)."""
         from .checks import check_fonts
         from .layout import export_pdf
 
         identity = _identity(identity_source, job.variant, self._press)
-        pdf = export_pdf(document, pdf_variant=job.variant.pdf_variant,
+        pdf = export_pdf(document, anchors_elsewhere=tuple(elsewhere),
+                         pdf_variant=job.variant.pdf_variant,
                          output_intent=job.variant.output_intent, uncompressed_pdf=True,
                          pdf_identifier=identity[:32].encode())
         check_fonts(document, self._served_fonts)
