@@ -40,6 +40,13 @@ def field(html: str, name: str) -> str:
     return found.group(1)
 
 
+def post_preview(client: TestClient, data: dict, slug: str = NORD):
+    """The editor's live preview of ``data``, posted as the page posts it (its Origin
+    and its CSRF token in a header)."""
+    return client.post(f"/departments/{slug}/preview", data=data,
+                       headers={**ORIGIN, "X-CSRF-Token": data["csrf"]})
+
+
 def editor_form(client: TestClient, slug: str = NORD, role: str = "chef") -> dict[str, str]:
     """What the editor's form would post, as loaded."""
     html = client.get(f"/departments/{slug}?role={role}").text
@@ -319,8 +326,7 @@ def test_the_proof_follows_the_unsaved_form(client, content):
     before = path.read_bytes()
     data = editor_form(client, SKOLE, role="leder-af-medarbejder")
     data["note:leder-af-medarbejder-compliance-1"] = "Kladdenote om vagtplanen"
-    response = client.post(f"/departments/{SKOLE}/preview", data=data,
-                           headers={**ORIGIN, "X-CSRF-Token": data["csrf"]})
+    response = post_preview(client, data, SKOLE)
     assert response.status_code == 200, response.text[:2000]
     answer = response.json()
     assert answer["status"] == "ok" and answer["pages"] == 8

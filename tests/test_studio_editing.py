@@ -17,7 +17,7 @@ with warnings.catch_warnings():
 
 from conftest import copy_content
 from folder_builder.web.app import create_app
-from test_studio import NORD, ORIGIN, editor_form
+from test_studio import NORD, ORIGIN, editor_form, post_preview
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -88,8 +88,7 @@ def editor_form_from(html: str) -> dict:
 
 def preview_fullness(client: TestClient, questions: list[str]) -> dict:
     data = {**editor_form(client, NORD, role="chef"), "question": questions}
-    response = client.post(f"/departments/{NORD}/preview", data=data,
-                           headers={**ORIGIN, "X-CSRF-Token": data["csrf"]})
+    response = post_preview(client, data)
     assert response.status_code == 200, response.text[:1000]
     return response.json()["fullness"]
 

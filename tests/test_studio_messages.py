@@ -19,7 +19,7 @@ from conftest import FIXTURES, copy_content
 from folder_builder.web.access import RateLimiter
 from folder_builder.web.app import create_app
 from folder_builder.web.loader_messages import KINDS, kind_of
-from test_studio import NORD, ORIGIN, editor_form, field
+from test_studio import NORD, ORIGIN, editor_form, field, post_preview
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -67,8 +67,7 @@ def test_a_save_the_loader_refuses_is_answered_in_danish_at_its_field(client, co
     assert path.read_bytes() == before
     # the preview of the same form says the same, at the same field
     data = {**editor_form(client), **change}
-    preview = client.post(f"/departments/{NORD}/preview", data=data,
-                          headers={**ORIGIN, "X-CSRF-Token": data["csrf"]})
+    preview = post_preview(client, data)
     assert preview.status_code == 422
     assert any(danish in m for m in preview.json()["problems"][at])
     assert kind in {k.name for k in KINDS}
@@ -76,8 +75,7 @@ def test_a_save_the_loader_refuses_is_answered_in_danish_at_its_field(client, co
 
 def test_a_text_too_long_for_its_page_says_which_field_and_by_how_much(client):
     data = {**editor_form(client), "introduction": "Vi arbejder sammen hver dag. " * 160}
-    response = client.post(f"/departments/{NORD}/preview", data=data,
-                           headers={**ORIGIN, "X-CSRF-Token": data["csrf"]})
+    response = post_preview(client, data)
     assert response.status_code == 422
     problems = response.json()["problems"]
     # how much too much, for the form as a whole; the introduction named at its field
@@ -95,8 +93,7 @@ def test_texts_past_the_leaflets_page_ceiling_are_measured_per_field(client):
     notes = {f"note:chef-{p}-{n}": long
              for p in ("compliance", "performance", "resiliens", "emergens") for n in (1, 2, 3)}
     data = {**editor_form(client), **notes}
-    response = client.post(f"/departments/{NORD}/preview", data=data,
-                           headers={**ORIGIN, "X-CSRF-Token": data["csrf"]})
+    response = post_preview(client, data)
     assert response.status_code == 422
     problems = response.json()["problems"]
     [ceiling] = problems["form"]

@@ -22,7 +22,7 @@ from folder_builder.build import BuildOptions, build
 from folder_builder.web.access import RateLimiter
 from folder_builder.web.app import create_app
 from folder_builder.web.workers import WorkerError, WorkerPool
-from test_studio import NORD, ORIGIN, SKOLE
+from test_studio import NORD, ORIGIN, SKOLE, editor_form, post_preview
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -40,24 +40,14 @@ def client(content: Path):
 
 
 def form(client: TestClient, slug: str, note: str) -> dict[str, str]:
-    """A draft of ``slug`` with ``note`` under chef's first statement (name as saved)."""
-    import re
-    from html import unescape
-
-    html = client.get(f"/departments/{slug}?role=chef").text
-
-    def value(name: str) -> str:
-        return unescape(re.search(rf'name="{name}" value="([^"]*)"', html).group(1))
-
-    return {"csrf": value("csrf"), "token": value("token"), "role": "chef",
-            "name": value("name"), "contact": "", "introduction": "",
+    """A draft of ``slug`` with ``note`` under chef's first statement and one question
+    (name as saved; no contact, introduction or logo)."""
+    return {**editor_form(client, slug), "contact": "", "introduction": "",
             "note:chef-compliance-1": note, "question": ["Et spørgsmål?"], "logo_path": ""}
 
 
 def preview(client: TestClient, slug: str, note: str):
-    data = form(client, slug, note)
-    return client.post(f"/departments/{slug}/preview", data=data,
-                       headers={**ORIGIN, "X-CSRF-Token": data["csrf"]})
+    return post_preview(client, form(client, slug, note), slug)
 
 
 def built_by(client: TestClient, answer: dict) -> int:
