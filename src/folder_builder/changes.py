@@ -32,7 +32,7 @@ MANIFEST_SUFFIX = ".manifest.json"
 
 # PDFium marks a hyphen the layout inserted at a line end as U+FFFE and drops the
 # line break after it; other extractors leave "-" and a line break. Both are undone.
-_GENERATED_HYPHEN = re.compile(r"\ufffe\s*")
+_GENERATED_HYPHEN = re.compile(r"[\ufffe\x02]\s*")  # PDFium marks a layout hyphen so
 _LINE_END_HYPHEN = re.compile(r"(?<=\w)-[ \t]*\r?\n[ \t]*(?=[^\W\d_])")
 _SPACE = re.compile(r"\s+")
 
@@ -60,11 +60,13 @@ def page_texts(pdf: bytes) -> list[str]:
         document.close()
 
 
-def page_text(page: Any) -> str:
-    """One PDFium page's text as page_texts gives it."""
+def page_text(page: Any, fold: bool = True) -> str:
+    """One PDFium page's text as page_texts gives it; with ``fold=False`` as a reader
+    meets it (not casefolded: the studio's page descriptions)."""
     textpage = page.get_textpage()
     try:
-        return normalise(textpage.get_text_range()).casefold()
+        text = normalise(textpage.get_text_range())
+        return text.casefold() if fold else text
     finally:
         textpage.close()
 

@@ -224,22 +224,18 @@ def build_draft(session: Any, role: str, path: Path) -> tuple[Any, Any]:
 
 
 def page_texts(pdf: bytes) -> tuple[str, ...]:
-    """Each page's text, as a reader meets it (PDFium), white space collapsed."""
+    """Each page's text as a reader meets it (changes.page_text, not casefolded): the
+    page images' descriptions."""
     import pypdfium2 as pdfium
 
+    from ..changes import page_text
     from .pages import PDFIUM_LOCK
 
     with PDFIUM_LOCK:
         document = pdfium.PdfDocument(pdf)
         try:
-            texts = []
-            for index in range(len(document)):
-                textpage = document[index].get_textpage()
-                # a hyphen the layout inserted at a line end: join the word again
-                raw = re.sub("[\ufffe\x02]\\s*", "", textpage.get_text_range())
-                texts.append(" ".join(raw.split()))
-                textpage.close()
-            return tuple(texts)
+            return tuple(page_text(document[index], fold=False)
+                         for index in range(len(document)))
         finally:
             document.close()
 
