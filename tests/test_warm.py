@@ -169,8 +169,9 @@ def test_warm_pages_are_cold_pages_after_random_edits(tmp_path, seed, caplog):
 
 
 def test_a_warm_proof_reuses_pages_and_delivering_is_reproducible(tmp_path, caplog):
-    """After proofs, a delivered PDF has the bytes of a session that never built. The
-    sections after the two spreads a statement is on are left out of the layout."""
+    """After proofs, a delivered PDF has the bytes of a session that never built. Of
+    the two spreads a statement is on, only the page it is on is laid out again (the
+    other page of each spread stood in), and the sections after them are left out."""
     root = copy_content(tmp_path)
     warm = Session(content=root, jobs=1)
     warm.build("folder", "print")
@@ -183,6 +184,9 @@ def test_a_warm_proof_reuses_pages_and_delivering_is_reproducible(tmp_path, capl
     assert proof.changed_pages and len(proof.changed_pages) <= 4
     [reused] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("reuse")]
     assert "6 sections after them left out" in reused, reused
+    # One page of each spread: the chef spread's and the compliance chain's.
+    assert len(proof.changed_pages) == 2
+    assert f"(pages {','.join(map(str, sorted(proof.changed_pages)))})" in reused, reused
     delivered = warm.build("folder", "print", deliver=True)
     fresh = Session(content=root, jobs=1).build("folder", "print", deliver=True)
     assert delivered.pdf == fresh.pdf
@@ -222,6 +226,38 @@ def test_what_follows_a_changed_section_is_laid_out_when_its_pages_count(tmp_pat
     assert renders(proof.pdf) == renders(fresh.pdf)
     if case == "page total":
         assert "15 / 28" in page_texts(proof.pdf)[14].replace("\xa0", " ")  # the right page
+
+
+@pytest.mark.parametrize("css", [
+    # statements numbered through the folder
+    "body { counter-reset: said; } .statement { counter-increment: said; }\n"
+    '.statement::before { content: counter(said) ". "; }\n',
+    # the last statement of the page before, at the foot of the page after
+    ".statement { string-set: said attr(data-statement); }\n"
+    "@page { @bottom-center { content: string(said, start); } }\n",
+], ids=["counter", "named string"])
+def test_layouts_that_carry_values_from_page_to_page_are_laid_out_whole(tmp_path, caplog,
+                                                                         css):
+    """A stand-in sets no counter and no named string, so the pages after one could
+    show another value than a whole layout: such layouts are never laid out warm, and
+    the proof after an edit is the cold build's."""
+    root = copy_content(tmp_path)
+    layouts = tmp_path / "layouts"
+    layouts.mkdir()
+    (layouts / "extra.css").write_text(css, encoding="utf-8")
+    warm = Session(content=root, layouts=layouts, jobs=1)
+    warm.build("folder", "print")
+    path = root / "statements" / "chef.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "Jeg bidrager til", "Jeg bidrager altid til"), encoding="utf-8")
+    warm.refresh()
+    caplog.set_level(logging.INFO, logger="folder_builder")
+    proof = warm.build("folder", "print")
+    messages = [r.getMessage() for r in caplog.records if r.getMessage().startswith("reuse")]
+    assert messages and "carry values from page to page" in messages[0], messages
+    fresh = Session(content=root, layouts=layouts, jobs=1).build("folder", "print",
+                                                                 deliver=True)
+    assert renders(proof.pdf) == renders(fresh.pdf)
 
 
 def test_a_leaflet_for_another_role_reuses_the_shared_pages_and_is_the_cold_one(tmp_path,

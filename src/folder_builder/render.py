@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -131,12 +132,14 @@ class Pieces:
         return self.head + "".join(self.fragments) + self.tail
 
     def with_stand_ins(self, stand_ins: Pieces, real: set[str] | frozenset[str],
-                       upto: int | None = None) -> str:
+                       upto: int | None = None, own: Mapping[str, str] | None = None) -> str:
         """The document with the sections in ``real`` as they are and every other one
         taken from ``stand_ins`` (the same product rendered with stand-ins); with
-        ``upto``, the sections from that index on left out."""
+        ``upto``, the sections from that index on left out; ``own`` gives a section's
+        fragment instead (a section with some of its pages stood in: mixed_pages)."""
+        own = own or {}
         return self.head + "".join(
-            fragment if sec.id in real else stand_ins.fragments[index]
+            own.get(sec.id) or (fragment if sec.id in real else stand_ins.fragments[index])
             for index, (sec, fragment) in enumerate(zip(self.secs[:upto],
                                                         self.fragments[:upto],
                                                         strict=True))) + self.tail
@@ -160,6 +163,57 @@ def cut(html: str, secs: tuple[Section, ...], extra_pages: int = 0) -> Pieces | 
     return Pieces(secs, html[:starts[0]],
                   tuple(html[a:b] for a, b in itertools.pairwise(bounds)),
                   html[end:], extra_pages)
+
+
+#: The opening tag of a page part: an element of a section that starts a page of its
+#: own (class "page-part"; see layouts/README.md).
+PAGE_PART = re.compile(r'<div\b[^>]*\bclass="(?:[^"]*\s)?page-part(?:\s[^"]*)?"[^>]*>')
+_DIV = re.compile(r"<(/?)div\b[^>]*>")
+
+
+def page_parts(fragment: str) -> tuple[str, tuple[str, ...], str] | None:
+    """A section's fragment cut at its page parts: ``(opening, parts, closing)``,
+    joined again the fragment itself, each part one ``<div class="page-part">`` with
+    the white space after it. None when the parts are not side by side at one level
+    (something between them, or a page part after the closing)."""
+    found = PAGE_PART.search(fragment)
+    if found is None:
+        return None
+    opening, parts, position = fragment[:found.start()], [], found.start()
+    while PAGE_PART.match(fragment, position):
+        depth, end = 0, -1
+        for tag in _DIV.finditer(fragment, position):
+            depth += -1 if tag.group(1) else 1
+            if depth == 0:
+                end = tag.end()
+                break
+        if end < 0:
+            return None
+        after = len(fragment) - len(fragment[end:].lstrip())
+        parts.append(fragment[position:after])
+        position = after
+    closing = fragment[position:]
+    if PAGE_PART.search(closing):
+        return None
+    return opening, tuple(parts), closing
+
+
+def mixed_pages(new: str, old: str, stand_in: str) -> tuple[str, tuple[int, ...]] | None:
+    """A changed section's fragment with only its changed page parts as they are and
+    the others stood in (from its stand-in's fragment), and the 0-based indexes of
+    the changed parts; None when the sections' parts cannot be matched one to one."""
+    cuts = [page_parts(fragment) for fragment in (new, old, stand_in)]
+    if None in cuts:
+        return None
+    (opening, parts, closing), (old_opening, old_parts, old_closing), (_, standing, _) = cuts
+    if (opening, closing) != (old_opening, old_closing) or \
+            not len(parts) == len(old_parts) == len(standing):
+        return None
+    changed = tuple(i for i, (a, b) in enumerate(zip(parts, old_parts, strict=True)) if a != b)
+    if not changed or len(changed) == len(parts):
+        return None
+    return opening + "".join(parts[i] if i in changed else standing[i]
+                             for i in range(len(parts))) + closing, changed
 
 
 class Renderer:

@@ -23,7 +23,6 @@ import functools
 import hashlib
 import logging
 import os
-import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -55,8 +54,9 @@ log = logging.getLogger("folder_builder")
 
 #: A page reference in a section's HTML (target-counter() needs its target's page).
 PAGE_REFERENCE = 'href="#'
-#: The page total in a stylesheet (counter(pages), counters(pages, …)).
-PAGE_TOTAL = re.compile(r"counters?\(\s*pages\b")
+#: Words in a document's HTML (a style attribute, a <style> element) that may carry
+#: a value from one page to a later one (crosspage.py).
+CARRIED_IN_HTML = ("string-set", "counter-", "running(", "footnote", "<style")
 #: How many laid-out products a session keeps to reuse pages of.
 KEPT_PRODUCTS = 32
 #: Files whose every effect on a PDF shows in the rendered HTML: an edit to one of
@@ -186,7 +186,9 @@ class Session:
 
         self._font_config = font_configuration()
         self._css_cache: dict = {}
+        #: what the stylesheets carry from page to page (crosspage.py), once read
         self._page_total: bool | None = None
+        self._carried: bool | None = None
         # Fonts load once per FontConfiguration, so the files the first PDF's fetcher
         # served are the project fonts every later PDF may embed.
         self._served_fonts: dict[str, str] = {}
@@ -521,6 +523,7 @@ class Session:
         knows)."""
         from .checks import anchor_pages
         from .parts import replace_pages
+        from .render import mixed_pages
 
         found = self._closest(job, rendered)
         if found is None:
@@ -529,6 +532,10 @@ class Session:
         if not changed:
             return before
         if not job.variant.pieces:
+            return None
+        if self._carried_between_pages(pieces.html):
+            log.info("reuse     the layouts carry values from page to page; laying the "
+                     "product out from scratch")
             return None
         ranges = section_pages(before)
         counts = {sec.id: before.anchors[sec.end_anchor] - before.anchors[sec.anchor] + 1
@@ -545,8 +552,28 @@ class Session:
                     pieces.secs, pieces.fragments, strict=True) if sec.id in changed)):
             upto = len(pieces.secs)
         present, left_out = pieces.secs[:upto], pieces.secs[upto:]
-        document = self._weasyprint(pieces.with_stand_ins(stand_ins, changed, upto), job)
+        # A changed section whose pages are page parts of their own lays out only the
+        # parts that changed, the others stood in (a statement edit: one page of each
+        # spread it is on, not both).
+        own, pages, stood = {}, [], set()
+        for index, sec in enumerate(present):
+            if sec.id not in changed:
+                continue
+            fragment = pieces.fragments[index]
+            mixed = None if PAGE_REFERENCE in fragment else mixed_pages(
+                fragment, before.pieces.fragments[index], stand_ins.fragments[index])
+            if mixed is None:
+                pages += ranges[sec.id]
+            else:
+                own[sec.id], first = mixed[0], before.anchors[sec.anchor]
+                pages += [first + part for part in mixed[1]]
+                stood |= set(range(first, first + counts[sec.id])) - set(pages)
+        pages.sort()
+        document = self._weasyprint(pieces.with_stand_ins(stand_ins, changed, upto, own), job)
         anchors = anchor_pages(document)
+        # The anchors in the page parts stood in are where they were.
+        anchors.update({name: page for name, page in before.anchors.items()
+                        if page in stood and name not in anchors})
         moved = [sec.id for sec in present for anchor in (sec.anchor, sec.end_anchor)
                  if anchors.get(anchor) != before.anchors.get(anchor)]
         bookmarks = _bookmarks(document)
@@ -563,7 +590,6 @@ class Session:
             log.info("reuse     '%s' would move; laying the product out from scratch",
                      (moved or ["the page count or a bookmark"])[0])
             return None
-        pages = sorted(page for sec_id in changed for page in ranges[sec_id])
         log.info("reuse     laid out again: %s (pages %s); the rest as before%s",
                  ", ".join(sorted(changed)), _page_list(pages),
                  f", {len(left_out)} sections after them left out" if left_out else "")
@@ -616,12 +642,27 @@ class Session:
     def _page_total_printed(self, pieces: Pieces) -> bool:
         """Whether the layouts (or the document's head) print the page total,
         ``counter(pages)``, which the pages after a section would change."""
-        from .templates import stylesheets
+        from .crosspage import PAGE_TOTAL, prints_page_total
 
         if self._page_total is None:
-            self._page_total = any(PAGE_TOTAL.search(path.read_text(encoding="utf-8"))
-                                   for path in stylesheets(self._dirs))
+            self._page_total = prints_page_total(self._stylesheet_texts())
         return self._page_total or bool(PAGE_TOTAL.search(pieces.head))
+
+    def _carried_between_pages(self, html: str) -> bool:
+        """Whether the layouts carry a value from an element on one page to a later
+        page (a named string, a counter, a running element: crosspage.py), in their
+        stylesheets or in the document's own HTML. A stand-in carries none, so such
+        layouts are never laid out warm."""
+        from .crosspage import carries_between_pages
+
+        if self._carried is None:
+            self._carried = carries_between_pages(self._stylesheet_texts())
+        return self._carried or any(word in html for word in CARRIED_IN_HTML)
+
+    def _stylesheet_texts(self) -> list[str]:
+        from .templates import stylesheets
+
+        return [path.read_text(encoding="utf-8") for path in stylesheets(self._dirs)]
 
     def _weasyprint(self, html: str, job: Job) -> Document:
         """WeasyPrint's layout of ``html``, strictly (layout.py)."""

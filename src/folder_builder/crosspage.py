@@ -1,0 +1,109 @@
+"""What the layouts carry from one page to another, which a warm build must respect.
+
+A warm build (``Session._reuse``) lays out only what changed (sections, or page
+parts of a section) and stands empty pages in for the rest. That gives the
+pages of a whole layout only as long as nothing on a changed page depends on
+what the stand-ins leave out. Two things in a stylesheet can make it depend:
+
+- the page total, ``counter(pages)``: a page anywhere changes it, so the
+  sections after the changed ones are laid out too (``prints_page_total``);
+- something set on one page and shown on a later one: a named string set by an
+  element inside a section (``string-set``: the wrappers of the document and
+  of each section are laid out in every build, their strings are not carried),
+  a counter (``counter-increment``, ``-set``, ``-reset``), a running element
+  (``position: running()``) or a footnote (its number). A stand-in sets none of
+  them, so the pages after it could show another value: such layouts are laid
+  out whole, never warm (``carries_between_pages``).
+
+Both read the stylesheets as tinycss2 parses them (WeasyPrint's own CSS parser),
+so a comment or a string that merely mentions a property does not count. A
+stylesheet that imports another is answered with the safe answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+import tinycss2
+
+#: The page total in a value (counter(pages), counters(pages, …)).
+PAGE_TOTAL = re.compile(r"counters?\(\s*pages\b")
+#: Selectors of the document's and the sections' wrappers: a named string they set
+#: is set in every build, warm or not (stand-ins keep their section's wrapper).
+AROUND_PARTS = re.compile(r"^(html|:root|body|\.?section|\.section)(\[[^\]]*\])*$")
+#: Properties that carry a value from one element to a later page.
+COUNTERS = {"counter-increment", "counter-set", "counter-reset"}
+
+
+def prints_page_total(texts: Iterable[str]) -> bool:
+    """Whether any of these stylesheets (or an HTML head's text) prints the page
+    total; an ``@import`` counts as yes (what it brings is not read here)."""
+    for text in texts:
+        if PAGE_TOTAL.search(text) and any(
+                _page_total(tokens) for _, _, tokens in _declarations(text)):
+            return True
+        if "@import" in text and _imports(text):
+            return True
+    return False
+
+
+def carries_between_pages(texts: Iterable[str]) -> bool:
+    """Whether these stylesheets carry a value from an element on one page to a later
+    page other than by the section wrappers (a named string, a counter, a running
+    element, a footnote number); an ``@import`` counts as yes."""
+    for text in texts:
+        if _imports(text):
+            return True
+        for selectors, name, tokens in _declarations(text):
+            value = tinycss2.serialize(tokens)
+            if name in COUNTERS or (name == "position" and "running(" in value) or \
+                    (name == "float" and "footnote" in value):
+                return True
+            if name == "string-set" and not all(
+                    AROUND_PARTS.match(selector.strip()) for selector in selectors.split(",")):
+                return True
+    return False
+
+
+def _imports(text: str) -> bool:
+    return any(rule.type == "at-rule" and rule.lower_at_keyword == "import"
+               for rule in tinycss2.parse_stylesheet(text, skip_comments=True,
+                                                     skip_whitespace=True))
+
+
+def _page_total(tokens: list) -> bool:
+    """Whether a value's tokens call counter(pages) or counters(pages, …)."""
+    for token in tokens:
+        if token.type == "function":
+            arguments = [t for t in token.arguments if t.type not in ("whitespace", "comment")]
+            if token.lower_name in ("counter", "counters") and arguments and \
+                    arguments[0].type == "ident" and arguments[0].lower_value == "pages":
+                return True
+            if _page_total(token.arguments):
+                return True
+    return False
+
+
+def _declarations(text: str) -> Iterator[tuple[str, str, list]]:
+    """(selectors, property, value tokens) of every declaration, in @media and @page rules
+    too (their selector is the at-rule's prelude)."""
+    yield from _walk(tinycss2.parse_stylesheet(text, skip_comments=True,
+                                               skip_whitespace=True))
+
+
+def _walk(rules: list) -> Iterator[tuple[str, str, list]]:
+    for rule in rules:
+        if rule.type not in ("qualified-rule", "at-rule") or rule.content is None:
+            continue
+        prelude = tinycss2.serialize(rule.prelude).strip()
+        if rule.type == "at-rule" and rule.lower_at_keyword in ("media", "supports"):
+            yield from _walk(tinycss2.parse_rule_list(rule.content, skip_comments=True,
+                                                      skip_whitespace=True))
+            continue
+        for item in tinycss2.parse_blocks_contents(rule.content, skip_comments=True,
+                                                   skip_whitespace=True):
+            if item.type == "declaration":
+                yield prelude, item.lower_name, item.value
+            elif item.type == "at-rule" and item.content is not None:  # @top-left { … }
+                yield from _walk([item])
