@@ -27,6 +27,12 @@ FONTS = BUNDLED_FONTS
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto`` (pyproject.toml): one worker per core, at most four; each holds
+    WeasyPrint and may start a chromium of its own. ``-n 0`` runs in one process."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _own_cache(tmp_path_factory):
     """The tests use a cache of their own, empty at the start, not the user's."""
