@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -216,6 +216,28 @@ def mixed_pages(new: str, old: str, stand_in: str) -> tuple[str, tuple[int, ...]
                              for i in range(len(parts))) + closing, changed
 
 
+class Versions(Mapping[int, tuple[str, tuple[Section, ...]]]):
+    """A product's HTML by the extra pages its pad section takes (Renderer.versions),
+    each rendered when first asked for."""
+
+    def __init__(self, renderer: Renderer, extras: range,
+                 plain: tuple[str, tuple[Section, ...]]) -> None:
+        self._renderer, self._extras, self._made = renderer, extras, {0: plain}
+
+    def __getitem__(self, extra: int) -> tuple[str, tuple[Section, ...]]:
+        if extra not in self._extras:
+            raise KeyError(extra)
+        if extra not in self._made:
+            self._made[extra] = self._renderer.render(extra)
+        return self._made[extra]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._extras)
+
+    def __len__(self) -> int:
+        return len(self._extras)
+
+
 class Renderer:
     """Renders one product (a job: product, variant, role, department) to pieces, and
     its stand-ins; everything that is the same between renders is kept."""
@@ -234,14 +256,14 @@ class Renderer:
         secs = sections(self.content, self.product, self.role, extra_pages)
         return self._html(shown(secs) if shown else secs, secs, tight), secs
 
-    def versions(self) -> dict[int, tuple[str, tuple[Section, ...]]]:
+    def versions(self) -> Versions:
         """Every version the layout may need: without extra pages, and, when the plan
         pads a section up to whole sheets, with each number of extra pages it may
-        take (rendering is cheap next to a second layout's wait for it)."""
+        take; each of those is rendered when the layout first asks for it (most
+        builds need none: a leaflet's warm edit rendered three for nothing)."""
         plain = self.render()
-        if not any(sec.spec.pad for sec in plain[1]):
-            return {0: plain}
-        return {0: plain, **{extra: self.render(extra) for extra in range(1, PAGES_PER_SHEET)}}
+        pads = any(sec.spec.pad for sec in plain[1])
+        return Versions(self, range(PAGES_PER_SHEET) if pads else range(1), plain)
 
     def stand_ins(self, secs: tuple[Section, ...], pages: Mapping[str, int]) -> Pieces | None:
         """The product with every section a stand-in of ``pages[id]`` pages (default:

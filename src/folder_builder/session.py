@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from .parts import LaidPart, Part
     from .plan import Section
     from .preflight import Report
-    from .render import Pieces, Renderer
+    from .render import Pieces, Renderer, Versions
 
 log = logging.getLogger("folder_builder")
 
@@ -122,7 +122,7 @@ class Rendered:
     that makes its stand-ins."""
 
     renderer: Renderer
-    versions: dict[int, tuple[str, tuple[Section, ...]]]
+    versions: Versions
 
 
 @dataclass(frozen=True)
