@@ -5,15 +5,35 @@ from __future__ import annotations
 
 import pytest
 
-from folder_builder.crosspage import carries_between_pages, prints_page_total
+from folder_builder.crosspage import (
+    carries_between_pages,
+    parts_start_pages,
+    prints_page_total,
+)
 from folder_builder.render import mixed_pages, page_parts
 from folder_builder.templates import layout_dirs, stylesheets
 
 
-def test_the_bundled_layouts_print_no_total_and_carry_nothing():
-    texts = [path.read_text(encoding="utf-8") for path in stylesheets(layout_dirs(None))]
-    assert not prints_page_total(texts)
-    assert not carries_between_pages(texts)
+def bundled() -> list[str]:
+    return [path.read_text(encoding="utf-8") for path in stylesheets(layout_dirs(None))]
+
+
+def test_the_bundled_layouts_print_no_total_carry_nothing_and_give_parts_pages():
+    assert not prints_page_total(bundled())
+    assert not carries_between_pages(bundled())
+    assert parts_start_pages(bundled())
+
+
+@pytest.mark.parametrize(("extra", "own_pages"), [
+    ("", True),
+    (".page-part.continued { page-break-before: always !important; }", True),
+    (".page-part.continued { break-before: auto; }", False),  # parts may share a page
+    (".layout-role .page-part { break-before: avoid; }", False),
+    ("@import url(more.css);", False),
+])
+def test_page_parts_are_pages_of_their_own_only_where_a_rule_says_so(extra, own_pages):
+    assert parts_start_pages([*bundled(), extra]) is own_pages
+    assert not parts_start_pages(["p { color: red; }"])  # no rule at all
 
 
 @pytest.mark.parametrize(("css", "total"), [

@@ -3,10 +3,12 @@
 A warm build (``Session._reuse``) lays out only what changed (sections, or page
 parts of a section) and stands empty pages in for the rest. That gives the
 pages of a whole layout only as long as nothing on a changed page depends on
-what the stand-ins leave out. Two things in a stylesheet can make it depend:
+what the stand-ins leave out. Three things in a stylesheet decide it:
 
 - the page total, ``counter(pages)``: a page anywhere changes it, so the
   sections after the changed ones are laid out too (``prints_page_total``);
+- a section's page parts laid out alone need each to start a page of its own
+  (``parts_start_pages``), else a part stood in would move the next one;
 - something set on one page and shown on a later one: a named string set by an
   element inside a section (``string-set``: the wrappers of the document and
   of each section are laid out in every build, their strings are not carried),
@@ -15,7 +17,7 @@ what the stand-ins leave out. Two things in a stylesheet can make it depend:
   them, so the pages after it could show another value: such layouts are laid
   out whole, never warm (``carries_between_pages``).
 
-Both read the stylesheets as tinycss2 parses them (WeasyPrint's own CSS parser),
+Each reads the stylesheets as tinycss2 parses them (WeasyPrint's own CSS parser),
 so a comment or a string that merely mentions a property does not count. A
 stylesheet that imports another is answered with the safe answer.
 """
@@ -32,6 +34,8 @@ PAGE_TOTAL = re.compile(r"counters?\(\s*pages\b")
 #: Selectors of the document's and the sections' wrappers: a named string they set
 #: is set in every build, warm or not (stand-ins keep their section's wrapper).
 AROUND_PARTS = re.compile(r"^(html|:root|body|\.?section|\.section)(\[[^\]]*\])*$")
+#: Values of break-before that start a new page (a blank one may come first).
+PAGE_BREAKS = {"page", "left", "right", "recto", "verso", "always"}
 #: Properties that carry a value from one element to a later page.
 COUNTERS = {"counter-increment", "counter-set", "counter-reset"}
 
@@ -64,6 +68,28 @@ def carries_between_pages(texts: Iterable[str]) -> bool:
                     AROUND_PARTS.match(selector.strip()) for selector in selectors.split(",")):
                 return True
     return False
+
+
+def parts_start_pages(texts: Iterable[str]) -> bool:
+    """Whether these stylesheets start every page part after a section's first on a
+    page of its own (``.page-part.continued { break-before: page }``, as the bundled
+    style.css does) and no rule for page parts says otherwise. Only then is a part
+    one page and laid out alone the page it was (Session._reuse)."""
+    forced = False
+    for text in texts:
+        if _imports(text):
+            return False
+        for selectors, name, tokens in _declarations(text):
+            if name not in ("break-before", "page-break-before") or "page-part" not in selectors:
+                continue
+            value = tinycss2.serialize(tokens).strip().lower().removesuffix("!important")
+            if value.strip() in PAGE_BREAKS and all(
+                    "page-part" in selector and "continued" in selector
+                    for selector in selectors.split(",")):
+                forced = True
+            else:
+                return False
+    return forced
 
 
 def _imports(text: str) -> bool:

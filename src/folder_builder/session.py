@@ -189,6 +189,7 @@ class Session:
         #: what the stylesheets carry from page to page (crosspage.py), once read
         self._page_total: bool | None = None
         self._carried: bool | None = None
+        self._own_pages: bool | None = None
         # Fonts load once per FontConfiguration, so the files the first PDF's fetcher
         # served are the project fonts every later PDF may embed.
         self._served_fonts: dict[str, str] = {}
@@ -560,8 +561,9 @@ class Session:
             if sec.id not in changed:
                 continue
             fragment = pieces.fragments[index]
-            mixed = None if PAGE_REFERENCE in fragment else mixed_pages(
-                fragment, before.pieces.fragments[index], stand_ins.fragments[index])
+            mixed = None if PAGE_REFERENCE in fragment or not self._parts_start_pages() \
+                else mixed_pages(fragment, before.pieces.fragments[index],
+                                 stand_ins.fragments[index])
             if mixed is None:
                 pages += ranges[sec.id]
             else:
@@ -658,6 +660,15 @@ class Session:
         if self._carried is None:
             self._carried = carries_between_pages(self._stylesheet_texts())
         return self._carried or any(word in html for word in CARRIED_IN_HTML)
+
+    def _parts_start_pages(self) -> bool:
+        """Whether the layouts start each page part of a section on a page of its own
+        (crosspage.py), so that a changed part can be laid out alone."""
+        from .crosspage import parts_start_pages
+
+        if self._own_pages is None:
+            self._own_pages = parts_start_pages(self._stylesheet_texts())
+        return self._own_pages
 
     def _stylesheet_texts(self) -> list[str]:
         from .templates import stylesheets
