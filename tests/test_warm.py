@@ -168,21 +168,28 @@ def test_warm_pages_are_cold_pages_after_random_edits(tmp_path, seed, caplog):
                for record in caplog.records), history
 
 
+def proof_after_an_edit(root: Path, layouts: Path | None, caplog, path: Path | None = None,
+                        old: str = "Jeg bidrager til", new: str = "Jeg bidrager altid til"
+                        ) -> tuple[Session, object, list[str]]:
+    """A warm session's print folder proof after one edit (a chef statement unless
+    told otherwise), and what the session logged of reusing pages for it."""
+    path = path or root / "statements" / "chef.yaml"
+    warm = Session(content=root, layouts=layouts, jobs=1)
+    warm.build("folder", "print")
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    warm.refresh()
+    caplog.set_level(logging.INFO, logger="folder_builder")
+    proof = warm.build("folder", "print")
+    return warm, proof, [record.getMessage() for record in caplog.records
+                         if record.getMessage().startswith("reuse")]
+
+
 def test_a_warm_proof_reuses_pages_and_delivering_is_reproducible(tmp_path, caplog):
     """After proofs, a delivered PDF has the bytes of a session that never built. Of
     the two spreads a statement is on, only the page it is on is laid out again (the
     other page of each spread stood in), and the sections after them are left out."""
     root = copy_content(tmp_path)
-    warm = Session(content=root, jobs=1)
-    warm.build("folder", "print")
-    path = root / "statements" / "chef.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "Jeg bidrager til", "Jeg bidrager altid til"), encoding="utf-8")
-    warm.refresh()
-    caplog.set_level(logging.INFO, logger="folder_builder")
-    proof = warm.build("folder", "print")
-    assert proof.changed_pages and len(proof.changed_pages) <= 4
-    [reused] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("reuse")]
+    warm, proof, [reused] = proof_after_an_edit(root, None, caplog)
     assert "6 sections after them left out" in reused, reused
     # One page of each spread: the chef spread's and the compliance chain's.
     assert len(proof.changed_pages) == 2
@@ -208,18 +215,11 @@ def test_what_follows_a_changed_section_is_laid_out_when_its_pages_count(tmp_pat
         (layouts / "extra.css").write_text(
             '@page :right { @bottom-right { content: string(section) " " counter(page)'
             ' " / " counter(pages); } }\n', encoding="utf-8")
-        path, old, new = root / "statements" / "chef.yaml", "Jeg bidrager til", \
-            "Jeg bidrager altid til"
+        edit = {}
     else:
-        path, old, new = root / "guide.yaml", "finder du en beskrivelse", \
-            "finder du her en beskrivelse"
-    warm = Session(content=root, layouts=layouts, jobs=1)
-    warm.build("folder", "print")
-    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
-    warm.refresh()
-    caplog.set_level(logging.INFO, logger="folder_builder")
-    proof = warm.build("folder", "print")
-    [reused] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("reuse")]
+        edit = {"path": root / "guide.yaml", "old": "finder du en beskrivelse",
+                "new": "finder du her en beskrivelse"}
+    _, proof, [reused] = proof_after_an_edit(root, layouts, caplog, **edit)
     assert "again" in reused and "left out" not in reused, reused
     fresh = Session(content=root, layouts=layouts, jobs=1).build("folder", "print",
                                                                  deliver=True)
@@ -245,15 +245,7 @@ def test_layouts_that_carry_values_from_page_to_page_are_laid_out_whole(tmp_path
     layouts = tmp_path / "layouts"
     layouts.mkdir()
     (layouts / "extra.css").write_text(css, encoding="utf-8")
-    warm = Session(content=root, layouts=layouts, jobs=1)
-    warm.build("folder", "print")
-    path = root / "statements" / "chef.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "Jeg bidrager til", "Jeg bidrager altid til"), encoding="utf-8")
-    warm.refresh()
-    caplog.set_level(logging.INFO, logger="folder_builder")
-    proof = warm.build("folder", "print")
-    messages = [r.getMessage() for r in caplog.records if r.getMessage().startswith("reuse")]
+    _, proof, messages = proof_after_an_edit(root, layouts, caplog)
     assert messages and "carry values from page to page" in messages[0], messages
     fresh = Session(content=root, layouts=layouts, jobs=1).build("folder", "print",
                                                                  deliver=True)
