@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import tinycss2
 
@@ -33,41 +34,43 @@ import tinycss2
 PAGE_TOTAL = re.compile(r"counters?\(\s*pages\b")
 #: Selectors of the document's and the sections' wrappers: a named string they set
 #: is set in every build, warm or not (stand-ins keep their section's wrapper).
-AROUND_PARTS = re.compile(r"^(html|:root|body|\.?section|\.section)(\[[^\]]*\])*$")
+AROUND_PARTS = re.compile(r"^(html|:root|body|\.?section)(\[[^\]]*\])*$")
 #: Values of break-before that start a new page (a blank one may come first).
 PAGE_BREAKS = {"page", "left", "right", "recto", "verso", "always"}
 #: Properties that carry a value from one element to a later page.
 COUNTERS = {"counter-increment", "counter-set", "counter-reset"}
 
 
+@dataclass(frozen=True)
+class Traits:
+    """What a product's stylesheets do across pages, read once (Session keeps it
+    until a layout changes)."""
+
+    #: they print the page total (``prints_page_total``)
+    page_total: bool
+    #: they carry a value from one page to a later one (``carries_between_pages``)
+    carries: bool
+    #: every continued page part starts a page of its own (``parts_start_pages``)
+    parts_start_pages: bool
+
+
+def traits(texts: Iterable[str]) -> Traits:
+    """All three, from one reading of the stylesheets."""
+    read = _read(texts)
+    return Traits(_prints_page_total(read), _carries(read), _parts_start_pages(read))
+
+
 def prints_page_total(texts: Iterable[str]) -> bool:
-    """Whether any of these stylesheets (or an HTML head's text) prints the page
-    total; an ``@import`` counts as yes (what it brings is not read here)."""
-    for text in texts:
-        if PAGE_TOTAL.search(text) and any(
-                _page_total(tokens) for _, _, tokens in _declarations(text)):
-            return True
-        if "@import" in text and _imports(text):
-            return True
-    return False
+    """Whether any of these stylesheets prints the page total; an ``@import`` counts
+    as yes (what it brings is not read here)."""
+    return _prints_page_total(_read(texts))
 
 
 def carries_between_pages(texts: Iterable[str]) -> bool:
     """Whether these stylesheets carry a value from an element on one page to a later
     page other than by the section wrappers (a named string, a counter, a running
     element, a footnote number); an ``@import`` counts as yes."""
-    for text in texts:
-        if _imports(text):
-            return True
-        for selectors, name, tokens in _declarations(text):
-            value = tinycss2.serialize(tokens)
-            if name in COUNTERS or (name == "position" and "running(" in value) or \
-                    (name == "float" and "footnote" in value):
-                return True
-            if name == "string-set" and not all(
-                    AROUND_PARTS.match(selector.strip()) for selector in selectors.split(",")):
-                return True
-    return False
+    return _carries(_read(texts))
 
 
 def parts_start_pages(texts: Iterable[str]) -> bool:
@@ -75,27 +78,59 @@ def parts_start_pages(texts: Iterable[str]) -> bool:
     page of its own (``.page-part.continued { break-before: page }``, as the bundled
     style.css does) and no rule for page parts says otherwise. Only then is a part
     one page and laid out alone the page it was (Session._reuse)."""
-    forced = False
+    return _parts_start_pages(_read(texts))
+
+
+@dataclass(frozen=True)
+class _Read:
+    """Stylesheets as read: whether one imports another, and every declaration."""
+
+    imports: bool
+    declarations: tuple[tuple[str, str, list], ...]
+
+
+def _read(texts: Iterable[str]) -> _Read:
+    imports, declarations = False, []
     for text in texts:
-        if _imports(text):
+        rules = tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)
+        imports = imports or any(rule.type == "at-rule" and rule.lower_at_keyword == "import"
+                                 for rule in rules)
+        declarations += _walk(rules)
+    return _Read(imports, tuple(declarations))
+
+
+def _prints_page_total(read: _Read) -> bool:
+    return read.imports or any(_page_total(tokens) for _, _, tokens in read.declarations)
+
+
+def _carries(read: _Read) -> bool:
+    if read.imports:
+        return True
+    for selectors, name, tokens in read.declarations:
+        value = tinycss2.serialize(tokens)
+        if name in COUNTERS or (name == "position" and "running(" in value) or \
+                (name == "float" and "footnote" in value):
+            return True
+        if name == "string-set" and not all(
+                AROUND_PARTS.match(selector.strip()) for selector in selectors.split(",")):
+            return True
+    return False
+
+
+def _parts_start_pages(read: _Read) -> bool:
+    if read.imports:
+        return False
+    forced = False
+    for selectors, name, tokens in read.declarations:
+        if name not in ("break-before", "page-break-before") or "page-part" not in selectors:
+            continue
+        if tinycss2.serialize(tokens).strip().lower() in PAGE_BREAKS and all(
+                "page-part" in selector and "continued" in selector
+                for selector in selectors.split(",")):
+            forced = True
+        else:
             return False
-        for selectors, name, tokens in _declarations(text):
-            if name not in ("break-before", "page-break-before") or "page-part" not in selectors:
-                continue
-            value = tinycss2.serialize(tokens).strip().lower().removesuffix("!important")
-            if value.strip() in PAGE_BREAKS and all(
-                    "page-part" in selector and "continued" in selector
-                    for selector in selectors.split(",")):
-                forced = True
-            else:
-                return False
     return forced
-
-
-def _imports(text: str) -> bool:
-    return any(rule.type == "at-rule" and rule.lower_at_keyword == "import"
-               for rule in tinycss2.parse_stylesheet(text, skip_comments=True,
-                                                     skip_whitespace=True))
 
 
 def _page_total(tokens: list) -> bool:
@@ -111,14 +146,9 @@ def _page_total(tokens: list) -> bool:
     return False
 
 
-def _declarations(text: str) -> Iterator[tuple[str, str, list]]:
-    """(selectors, property, value tokens) of every declaration, in @media and @page rules
-    too (their selector is the at-rule's prelude)."""
-    yield from _walk(tinycss2.parse_stylesheet(text, skip_comments=True,
-                                               skip_whitespace=True))
-
-
 def _walk(rules: list) -> Iterator[tuple[str, str, list]]:
+    """(selectors, property, value tokens) of every declaration, in @media and @page
+    rules too (their selector is the at-rule's prelude)."""
     for rule in rules:
         if rule.type not in ("qualified-rule", "at-rule") or rule.content is None:
             continue

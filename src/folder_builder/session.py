@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from weasyprint.document import Document
 
     from .checks import Landing
+    from .crosspage import Traits
     from .model import Content, Department, Role
     from .parts import LaidPart, Part
     from .plan import Section
@@ -186,10 +187,8 @@ class Session:
 
         self._font_config = font_configuration()
         self._css_cache: dict = {}
-        #: what the stylesheets carry from page to page (crosspage.py), once read
-        self._page_total: bool | None = None
-        self._carried: bool | None = None
-        self._own_pages: bool | None = None
+        #: what the stylesheets do across pages (crosspage.py), once read
+        self._traits: Traits | None = None
         # Fonts load once per FontConfiguration, so the files the first PDF's fetcher
         # served are the project fonts every later PDF may embed.
         self._served_fonts: dict[str, str] = {}
@@ -561,9 +560,9 @@ class Session:
             if sec.id not in changed:
                 continue
             fragment = pieces.fragments[index]
-            mixed = None if PAGE_REFERENCE in fragment or not self._parts_start_pages() \
-                else mixed_pages(fragment, before.pieces.fragments[index],
-                                 stand_ins.fragments[index])
+            alone = PAGE_REFERENCE not in fragment and self._layout_traits().parts_start_pages
+            mixed = mixed_pages(fragment, before.pieces.fragments[index],
+                                stand_ins.fragments[index]) if alone else None
             if mixed is None:
                 pages += ranges[sec.id]
             else:
@@ -644,36 +643,26 @@ class Session:
     def _page_total_printed(self, pieces: Pieces) -> bool:
         """Whether the layouts (or the document's head) print the page total,
         ``counter(pages)``, which the pages after a section would change."""
-        from .crosspage import PAGE_TOTAL, prints_page_total
+        from .crosspage import PAGE_TOTAL
 
-        if self._page_total is None:
-            self._page_total = prints_page_total(self._stylesheet_texts())
-        return self._page_total or bool(PAGE_TOTAL.search(pieces.head))
+        return self._layout_traits().page_total or bool(PAGE_TOTAL.search(pieces.head))
 
     def _carried_between_pages(self, html: str) -> bool:
         """Whether the layouts carry a value from an element on one page to a later
         page (a named string, a counter, a running element: crosspage.py), in their
         stylesheets or in the document's own HTML. A stand-in carries none, so such
         layouts are never laid out warm."""
-        from .crosspage import carries_between_pages
+        return self._layout_traits().carries or any(word in html for word in CARRIED_IN_HTML)
 
-        if self._carried is None:
-            self._carried = carries_between_pages(self._stylesheet_texts())
-        return self._carried or any(word in html for word in CARRIED_IN_HTML)
-
-    def _parts_start_pages(self) -> bool:
-        """Whether the layouts start each page part of a section on a page of its own
-        (crosspage.py), so that a changed part can be laid out alone."""
-        from .crosspage import parts_start_pages
-
-        if self._own_pages is None:
-            self._own_pages = parts_start_pages(self._stylesheet_texts())
-        return self._own_pages
-
-    def _stylesheet_texts(self) -> list[str]:
+    def _layout_traits(self) -> Traits:
+        """What the stylesheets do across pages (crosspage.py), read once per engine."""
+        from .crosspage import traits
         from .templates import stylesheets
 
-        return [path.read_text(encoding="utf-8") for path in stylesheets(self._dirs)]
+        if self._traits is None:
+            self._traits = traits(path.read_text(encoding="utf-8")
+                                  for path in stylesheets(self._dirs))
+        return self._traits
 
     def _weasyprint(self, html: str, job: Job) -> Document:
         """WeasyPrint's layout of ``html``, strictly (layout.py)."""
