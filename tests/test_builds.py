@@ -167,3 +167,25 @@ def test_content_that_does_not_load_fails_every_view_and_keeps_the_last_proof():
         assert coordinator.state(FOLDER).failure is None
     finally:
         coordinator.stop()
+
+
+def test_garbage_is_collected_when_the_worker_is_idle_not_during_a_build(monkeypatch):
+    """A full collection of what builds leave behind took 0.1-0.15 s: the worker runs
+    it once it has had nothing to do for a while after builds, never inside one."""
+    from folder_builder.web import builds
+
+    monkeypatch.setattr(builds, "IDLE_S", 0.2)
+    session = SlowSession(seconds=0.3)
+    collections: list[int] = []
+    monkeypatch.setattr(builds.gc, "collect", lambda *a: collections.append(session.running))
+    coordinator = started(session)
+    try:
+        wait(lambda: collections)  # after the first build, once idle
+        assert collections == [0]
+        coordinator.files_changed()
+        wait(lambda: session.builds == 2)
+        wait(lambda: len(collections) == 2)
+        time.sleep(0.6)  # idle with nothing built since: no more collections
+        assert collections == [0, 0]
+    finally:
+        coordinator.stop()
