@@ -65,10 +65,12 @@ def mini(tmp_path_factory) -> Path:
 def test_any_statement_builds_or_fails_clearly(mini, tmp_path):
     """Every example gives a preflighted PDF or a clear error; and a real share of
     them get as far as a PDF (else the property would hold of a build that always
-    refuses)."""
+    refuses). The examples are drawn the same way every run (derandomize): drawn
+    afresh, a run got 8 PDFs of 40 where another got 18, and the share's check
+    failed by chance."""
     outcomes: list[str] = []
 
-    @hypothesis.settings(max_examples=40, deadline=None, database=None)
+    @hypothesis.settings(max_examples=40, deadline=None, database=None, derandomize=True)
     @hypothesis.given(text=statement_text)
     def example(text: str) -> None:
         outcomes.append(_build_one(mini, tmp_path, text))
