@@ -134,12 +134,12 @@ def _worker_main(conn: Connection, content: str, layouts: str | None, level: int
     conn.send(("ready", os.getpid()))
     garbage = False
     while True:
-        if garbage and not conn.poll(IDLE_S):
-            # Idle after builds: Python collects their garbage now, not in the middle
-            # of the next one (a full collection took 0.1-0.15 s).
-            gc.collect()
-            garbage = False
         try:
+            if garbage and not conn.poll(IDLE_S):
+                # Idle after builds: Python collects their garbage now, not in the
+                # middle of the next one (a full collection took 0.1-0.15 s).
+                gc.collect()
+                garbage = False
             name, args = conn.recv()
         except (EOFError, OSError):
             return
