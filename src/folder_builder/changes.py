@@ -30,9 +30,10 @@ from .model import Content, Source
 FORMAT = 1
 MANIFEST_SUFFIX = ".manifest.json"
 
-# PDFium marks a hyphen the layout inserted at a line end as U+FFFE and drops the
-# line break after it; other extractors leave "-" and a line break. Both are undone.
-_GENERATED_HYPHEN = re.compile(r"[\ufffe\x02]\s*")  # PDFium marks a layout hyphen so
+# PDFium marks a hyphen the layout inserted at a line end as U+FFFE (or U+0002) and
+# drops the line break after it; other extractors leave "-" and a line break. Both
+# are undone.
+_GENERATED_HYPHEN = re.compile(r"[\ufffe\x02]\s*")
 _LINE_END_HYPHEN = re.compile(r"(?<=\w)-[ \t]*\r?\n[ \t]*(?=[^\W\d_])")
 _SPACE = re.compile(r"\s+")
 

@@ -30,8 +30,6 @@ from dataclasses import dataclass
 
 import tinycss2
 
-#: The page total in a value (counter(pages), counters(pages, …)).
-PAGE_TOTAL = re.compile(r"counters?\(\s*pages\b")
 #: Selectors of the document's and the sections' wrappers: a named string they set
 #: is set in every build, warm or not (stand-ins keep their section's wrapper).
 AROUND_PARTS = re.compile(r"^(html|:root|body|\.?section)(\[[^\]]*\])*$")

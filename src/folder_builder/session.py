@@ -545,9 +545,10 @@ class Session:
             return None
         # What follows the last changed section changes nothing before it, unless a
         # changed section refers to its pages or the layouts print a page total: it
-        # is then left out (its stand-ins were a third of a warm statement edit).
+        # is then left out (its stand-ins were a third of a warm statement edit). A
+        # page total in the document's own <style> made it "carried" above.
         upto = 1 + max(index for index, sec in enumerate(pieces.secs) if sec.id in changed)
-        if upto < len(pieces.secs) and (self._page_total_printed(pieces) or any(
+        if upto < len(pieces.secs) and (self._layout_traits().page_total or any(
                 PAGE_REFERENCE in fragment for sec, fragment in zip(
                     pieces.secs, pieces.fragments, strict=True) if sec.id in changed)):
             upto = len(pieces.secs)
@@ -567,8 +568,9 @@ class Session:
                 pages += ranges[sec.id]
             else:
                 own[sec.id], first = mixed[0], before.anchors[sec.anchor]
-                pages += [first + part for part in mixed[1]]
-                stood |= set(range(first, first + counts[sec.id])) - set(pages)
+                again = {first + part for part in mixed[1]}
+                pages += again
+                stood |= set(range(first, first + counts[sec.id])) - again
         pages.sort()
         document = self._weasyprint(pieces.with_stand_ins(stand_ins, changed, upto, own), job)
         anchors = anchor_pages(document)
@@ -639,13 +641,6 @@ class Session:
         if best is not None and len(best[2]) == len(best[1].secs):
             return None  # nothing in common
         return best
-
-    def _page_total_printed(self, pieces: Pieces) -> bool:
-        """Whether the layouts (or the document's head) print the page total,
-        ``counter(pages)``, which the pages after a section would change."""
-        from .crosspage import PAGE_TOTAL
-
-        return self._layout_traits().page_total or bool(PAGE_TOTAL.search(pieces.head))
 
     def _carried_between_pages(self, html: str) -> bool:
         """Whether the layouts carry a value from an element on one page to a later
