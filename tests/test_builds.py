@@ -192,3 +192,44 @@ def test_garbage_is_collected_when_the_worker_is_idle_not_during_a_build(monkeyp
         assert collections == [0, 0]
     finally:
         coordinator.stop()
+
+
+def test_changed_pages_are_rendered_at_the_asked_size_right_after_the_announcement(
+        monkeypatch):
+    """The first proof of a view opened at start has every page ready before the
+    server says it is ready; after a save, the changed pages are rendered at the sizes
+    browsers asked for, once the build has been announced (the browser's requests
+    then find them under way, not the announcement waiting for them)."""
+    from folder_builder.web import builds
+    from folder_builder.web.pages import PageImages
+
+    rendered: list[tuple[int, int, int]] = []  # (build id shown, page, width)
+    coordinator: Coordinator | None = None
+    real_png = PageImages.png
+
+    def png(self, index, width, box="trim"):
+        rendered.append((coordinator.state(FOLDER).build_id if coordinator else 0,
+                         index + 1, width))
+        return real_png(self, index, width, box)
+
+    monkeypatch.setattr(PageImages, "png", png)
+    session = SlowSession(seconds=0.2)
+    coordinator = started(session)
+    try:
+        first = coordinator.state(FOLDER).proof
+        assert sorted(page for _, page, width in rendered
+                      if width == builds.FIRST_SIZE[0]) == [1, 2, 3, 4]
+        coordinator.note_size(first.tokens[0], 960, "trim")  # a browser asked
+        announced = []
+        coordinator.add_listener(lambda state: announced.append(state.status))
+        rendered.clear()
+        session.page = 3
+        coordinator.files_changed()
+        wait(lambda: any(width == 960 for _, _, width in rendered))
+        wait(lambda: coordinator.state(FOLDER).status == "ok")
+        second = coordinator.state(FOLDER).proof
+        assert [(build, page) for build, page, width in rendered if width == 960] == \
+            [(second.build_id, 3)]  # only the changed page, with the new build shown
+        assert announced[-1] == "ok"
+    finally:
+        coordinator.stop()

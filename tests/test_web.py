@@ -181,13 +181,18 @@ def test_event_stream_and_changed_pages_after_a_save(client, content):
         events = _events(stream.iter_lines())
         first = next(events)
         assert first["status"] == "ok" and first["build_id"] == before
+        assert "part" not in first  # the page shows that build already
         edit(statements, "for mit område.", "for hele mit område.")  # the watcher sees it
         seen = [next(events)]
         while seen[-1]["status"] != "ok":
             seen.append(next(events))
     assert seen[0]["status"] == "building"
+    assert "part" not in seen[0]
     done = seen[-1]
     assert done["build_id"] > before
+    # A finished build's event carries the page's changing part, as /proof/ gives it
+    assert status(done["part"]) == ("ok", done["build_id"])
+    assert done["part"] == client.get("/proof/folder@print").text
     # only the chef's pages changed (the statement's spread), not the whole folder
     assert 1 <= len(done["changed"]) <= 4, done
     html = client.get("/").text

@@ -6,7 +6,8 @@ Routes (the README documents them and the page's data-* contract):
 ``/``                           the folder's proof
 ``/leaflet/ROLE[/DEPARTMENT]``  a leaflet's proof
 ``/proof/KEY``                  the proof's changing part, fetched by the page
-``/events/KEY``                 server-sent events: the view's build state
+``/events/KEY``                 server-sent events: the view's build state, and with a
+                                finished build the page's changing part
 ``/page/TOKEN.png?w=&box=``     one page image (PNG), immutable
 ``/report/KEY``                 the full preflight report of the current build
 ``/download/VARIANT/KEY``       the print or screen PDF, built as the CLI builds it
@@ -253,13 +254,17 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
 
     async def events(request: Request) -> Response:
         view = view_of_key(request.path_params["key"])
+        # The stream's query is the page's: a finished build's event carries the
+        # page's changing part as the page would fetch it (one round trip less
+        # between a save and its pages shown).
+        options = options_of(request, view)
         queue: asyncio.Queue = asyncio.Queue()
         streams.queues.setdefault(view, set()).add(queue)
         coordinator.watch(view)
         queue.put_nowait(coordinator.state(view).event())
 
         async def stream() -> AsyncIterator[str]:
-            idle = 0.0
+            idle, first = 0.0, True
             try:
                 yield "retry: 1000\n\n"
                 while not streams.closing.is_set():
@@ -272,6 +277,12 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
                             yield ": keep-alive\n\n"
                         continue
                     idle = 0.0
+                    # Not with the state the page opened in: it shows that already
+                    # (a page that missed a build fetches its part).
+                    if event["status"] != "building" and not first:
+                        event = {**event, "part": env.get_template("_proof.html.j2").render(
+                            **context(view, coordinator.state(view), options))}
+                    first = False
                     yield f"event: state\ndata: {json.dumps(event)}\n\n"
             finally:
                 streams.queues.get(view, set()).discard(queue)

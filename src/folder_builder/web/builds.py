@@ -404,7 +404,7 @@ class Coordinator:
         if state.status == "failed":
             return
         started = time.perf_counter()
-        proof = None
+        proof, before = None, state.proof
         try:
             result = self._session.build(view.product, variant=view.variant, role=view.role,
                                          department=view.department, strict=False)
@@ -414,7 +414,9 @@ class Coordinator:
         if result is not None and not self._overtaken(generation):
             # Outside the lock: only this thread writes a state's proof.
             proof = self._proof(view, state, result)
-            self._prerender(proof, state.proof)
+            if before is None:
+                # The first proof: its pages ready before anyone is told (wait_ready).
+                self._prerender(proof, before)
         with self._cond:
             if self._overtaken(generation):
                 # Overtaken by a newer save: drop it, but remember which pages it
@@ -432,6 +434,11 @@ class Coordinator:
         log.info("built %s in %.3f s: %s", view.key, time.perf_counter() - started,
                  state.status)
         self._tell(state)
+        if proof is not None and before is not None and state.proof is proof:
+            # Told first: the browsers' requests for the changed pages then find them
+            # being rendered here (PDFium and PNG encoding let the server answer
+            # meanwhile), not waiting for the announcement.
+            self._prerender(proof, before)
 
     def _overtaken(self, generation: int) -> bool:
         """Whether files changed since the build of ``generation`` began."""
@@ -449,7 +456,8 @@ class Coordinator:
                     return
 
     def _prerender(self, proof: Proof, before: Proof | None) -> None:
-        """Render the changed pages at the sizes browsers asked for; for the first proof
+        """Render the changed pages at the sizes browsers asked for (right after the
+        build is announced, while the browsers take in the news); for the first proof
         of a view opened at start, every page at the size a desktop screen asks for,
         so that the first browser to open the address finds them ready."""
         if before is None:

@@ -18,7 +18,7 @@ import watchfiles
 log = logging.getLogger("folder_builder.web")
 
 #: A burst ends when nothing more happened for this long (ms) ...
-STEP_MS = 10
+STEP_MS = 5
 #: ... or, at the latest, after this long (ms).
 DEBOUNCE_MS = 600
 

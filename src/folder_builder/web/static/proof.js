@@ -1,5 +1,5 @@
 // The proof view, live: follow the view's build state over server-sent events,
-// fetch the changing part of the page when a build finishes, and keep every page
+// put in the changing part of the page when a build finishes, and keep every page
 // image whose address did not change (only changed pages are fetched again).
 "use strict";
 (() => {
@@ -14,11 +14,16 @@
     return status ? status.dataset.build + ":" + status.dataset.buildId : "";
   }
 
-  async function refresh() {
-    const response = await fetch(`/proof/${key}${query}`, { cache: "no-store" });
-    if (!response.ok) return;
+  // The changing part of the page: carried by the event of a finished build, else
+  // fetched (a page that missed a build).
+  async function refresh(part) {
+    if (part === undefined) {
+      const response = await fetch(`/proof/${key}${query}`, { cache: "no-store" });
+      if (!response.ok) return;
+      part = await response.text();
+    }
     const next = document.createElement("div");
-    next.innerHTML = await response.text();
+    next.innerHTML = part;
     // Keep the loaded <img> of every page whose image address is the same.
     const old = new Map();
     for (const img of proof.querySelectorAll("img[data-page]")) old.set(img.getAttribute("src"), img);
@@ -47,12 +52,12 @@
   }
 
   let pending = Promise.resolve();
-  const events = new EventSource(`/events/${key}`);
+  const events = new EventSource(`/events/${key}${query}`);
   events.addEventListener("state", (event) => {
     const state = JSON.parse(event.data);
     if (`${state.status}:${state.build_id}` === shown) return;
     if (state.status === "building" && showBuilding(state)) return;
-    pending = pending.then(refresh).catch(() => {});
+    pending = pending.then(() => refresh(state.part)).catch(() => {});
   });
 
   // Options: a change of variant or page box is another address; the lines are
