@@ -278,3 +278,36 @@ def outline(pdf: bytes) -> list[tuple[str, int]]:
         with document.open_outline() as tree:
             return [(str(item.title), index[item.destination[0].objgen])
                     for item in tree.root]
+
+
+def test_a_statement_that_runs_over_is_laid_out_once_whole_and_explained(tmp_path, caplog):
+    """A save that makes a folder section run over its pages: the warm attempt sees the
+    section run past the pages the plan gives it, so the folder is laid out once,
+    whole (parts would only disagree), and the fit guard explains it from that
+    layout's boxes instead of laying it out again. The next good save is a normal
+    cold build (in parts)."""
+    root = copy_content(tmp_path)
+    warm = Session(content=root, jobs=1)
+    warm.build("folder", "print")
+    path = root / "statements" / "leder-af-leder.yaml"
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good.replace(
+        "leder-af-leder-compliance-2: Jeg sikrer",
+        "leder-af-leder-compliance-2: " + "Jeg sikrer, at budgettet overholdes. " * 40
+        + "Jeg sikrer"), encoding="utf-8")
+    warm.refresh()
+    caplog.set_level(logging.INFO, logger="folder_builder")
+    with pytest.raises(FitError) as failed:
+        warm.build("folder", "print")
+    steps = [record.getMessage().split()[0] for record in caplog.records]
+    assert steps.count("weasy") == 2, steps  # the warm attempt, then the whole folder
+    assert "parts" not in steps, steps
+    assert any("runs past" in record.getMessage() for record in caplog.records)
+    assert "roles-leder-af-leder" in failed.value.report()
+    assert failed.value.proof_pdf  # the marked proof, from the whole layout's boxes
+    caplog.clear()
+    path.write_text(good, encoding="utf-8")
+    warm.refresh()
+    fixed = warm.build("folder", "print")
+    assert fixed.pages == 28
+    assert "parts" in [record.getMessage().split()[0] for record in caplog.records]
