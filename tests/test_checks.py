@@ -92,6 +92,10 @@ def test_overlong_statement_stops_the_build_and_keeps_the_previous_pdf(tmp_path,
                                    f"(pages {first}–{first + 1}) is the statement "
                                    "leder-af-leder-compliance-2")
     assert re.search(r"\((\d+) mm high\)", longest.message)
+    # The longest text, where words were most likely added, comes right after the
+    # section's headline, before the pieces it pushed past the plan.
+    assert error.problems.index(longest) == error.problems.index(head[0]) + 1
+    assert all(error.problems.index(longest) < error.problems.index(p) for p in past)
 
     # A proof beside the target: laid out with the spread running over, the overflow
     # framed and labelled, PROOF on every page, and no PDF/X output intent.

@@ -231,8 +231,9 @@ def amount(lines: int, millimetres: float) -> str:
 
 
 def overrun_problems(run: Overrun, sources: Sources) -> list[Problem]:
-    """One problem for the section (how much too much), then one per piece of content
-    that landed past the plan, each at the file and line it was written on."""
+    """One problem for the section (how much too much); then its longest text, which
+    is where a writer most likely added words; then every other piece of content that
+    landed past the plan. Each at the file and line it was written on."""
     sec = run.section
     pages = "page" if run.extra_pages == 1 else "pages"
     where = f"page {run.past}" if run.extra_pages == 1 else f"pages {run.past}–{run.last}"
@@ -240,13 +241,13 @@ def overrun_problems(run: Overrun, sources: Sources) -> list[Problem]:
         f"{reader_name(sec, run.first)} runs {run.extra_pages} {pages} past the {sec.pages} "
         f"it is planned for, onto {where}: about {amount(run.lines, run.millimetres)} too "
         "much. Shorten the words below (or the ones before them) by about that much:")]
-    for placed in run.placed:
-        what, path, line, field_name = sources.locate(placed)
-        problems.append(Problem(f"{what} is on page {placed.page}, past the plan",
-                                path, line, field_name))
     if run.longest is not None:
         placed, mm = run.longest
         what, path, line, field_name = sources.locate(placed)
         problems.append(Problem(f"the longest text of {reader_name(sec, run.first)} is {what} "
                                 f"({mm:.0f} mm high)", path, line, field_name))
+    for placed in run.placed:
+        what, path, line, field_name = sources.locate(placed)
+        problems.append(Problem(f"{what} is on page {placed.page}, past the plan",
+                                path, line, field_name))
     return problems
