@@ -246,6 +246,18 @@ def test_a_section_that_overflows_is_named_in_the_page(client, content):
         text = re.sub(r"<[^>]+>|\s+", " ", html)
         assert "roles-leder-af-leder" in text and "plan.yaml" in text
         assert "data-problem" in html and len(PAGE.findall(html)) >= 28
+        # Under the section's headline, its longest text and the first three statements
+        # it pushed past the plan; the other pushed ones folded, the plan line shown.
+        problems = html[html.index('class="problems"'):html.index("</section>")]
+        shown = re.sub(r"<details.*?</details>", "", problems, flags=re.S)
+        headline = shown.index("the spread for Leder af leder")
+        assert headline < shown.index("the longest text of the spread for Leder af leder")
+        assert 3 <= shown.count("past the plan") <= 6  # three for each section
+        folded = re.findall(r'<details class="more-problems">\s*<summary>Vis (\d+) tekster '
+                            r"mere.*?</summary>(.*?)</details>", problems, flags=re.S)
+        assert folded and all(int(n) == part.count("past the plan") >= 2
+                              for n, part in folded), folded
+        assert "plan.yaml" in shown
     finally:
         statements.write_text(good, encoding="utf-8")
     wait_for(client, "folder@print", "ok", status(html)[1])

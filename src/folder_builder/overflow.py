@@ -230,6 +230,11 @@ def amount(lines: int, millimetres: float) -> str:
     return f"{lines} {noun} of text, {millimetres:.0f} mm"
 
 
+#: How every problem naming a piece of content pushed past the plan ends (the proof
+#: view folds all but the first few of them).
+PAST_THE_PLAN = "past the plan"
+
+
 def overrun_problems(run: Overrun, sources: Sources) -> list[Problem]:
     """One problem for the section (how much too much); then its longest text, which
     is where a writer most likely added words; then every other piece of content that
@@ -248,6 +253,6 @@ def overrun_problems(run: Overrun, sources: Sources) -> list[Problem]:
                                 f"({mm:.0f} mm high)", path, line, field_name))
     for placed in run.placed:
         what, path, line, field_name = sources.locate(placed)
-        problems.append(Problem(f"{what} is on page {placed.page}, past the plan",
+        problems.append(Problem(f"{what} is on page {placed.page}, {PAST_THE_PLAN}",
                                 path, line, field_name))
     return problems

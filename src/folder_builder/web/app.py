@@ -229,8 +229,8 @@ def create_app(content: Path | None = None, layouts: Path | None = None, *,
         return {
             "view": view, "state": state, "proof": proof, "failure": failure,
             "title": title(view),
-            "problems": [_problem(p, coordinator.content_root) for p in failure.problems]
-            if failure else [],
+            "problems": _grouped([_problem(p, coordinator.content_root)
+                                  for p in failure.problems]) if failure else [],
             "fit": fit, "fit_tokens": [f"fit{failure.build_id}-{n}" for n in
                                        range(1, fit.pages + 1)] if fit and failure else [],
             "options": options, "query": query, "menu": coordinator.menu,
@@ -386,6 +386,41 @@ def _spreads(pages: int) -> list[tuple[int | None, int | None]]:
         rows.append((page, right))
         page += 2
     return rows
+
+
+#: How many problems under one headline are listed before the rest are folded away.
+SHOWN_PER_GROUP = 3
+
+
+def _grouped(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The problems as the page lists them, in groups: a headline ("… by about that
+    much:") and what follows it. Of the pieces of content a section pushed past the
+    plan (a dozen lines that say the same), the first SHOWN_PER_GROUP are listed and
+    the rest folded; everything else is listed."""
+    from ..overflow import PAST_THE_PLAN
+
+    groups: list[dict[str, Any]] = []
+    for problem in problems:
+        headline = problem["message"].endswith(":")
+        if headline or not groups:
+            groups.append({"head": problem if headline else None, "shown": [], "more": [],
+                           "after": []})
+            if headline:
+                continue
+        group = groups[-1]
+        if not problem["message"].endswith(PAST_THE_PLAN):
+            group["after" if group["more"] else "shown"].append(problem)
+        elif group["head"] is not None and sum(
+                p["message"].endswith(PAST_THE_PLAN) for p in group["shown"]) >= \
+                SHOWN_PER_GROUP:
+            group["more"].append(problem)
+        else:
+            group["shown"].append(problem)
+    for group in groups:
+        if len(group["more"]) == 1:  # folding one line saves nothing
+            group["shown"] += group["more"]
+            group["more"] = []
+    return groups
 
 
 def _problem(problem: Problem, root: Path | None) -> dict[str, Any]:
