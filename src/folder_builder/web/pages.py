@@ -13,7 +13,9 @@ PDFium is not thread-safe: every call into it holds ``PDFIUM_LOCK``.
 from __future__ import annotations
 
 import io
+import struct
 import threading
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -151,11 +153,32 @@ def _render(page: pdfium.PdfPage, g: Geometry, width: int, box: str) -> bytes:
         scale = (width + 0.99) / g.trim_w  # PDFium rounds the size down
     else:
         crop, scale = (0, 0, 0, 0), (width + 0.99) / g.media_w
-    bitmap = page.render(scale=scale, crop=crop, may_draw_forms=False)
+    bitmap = page.render(scale=scale, crop=crop, may_draw_forms=False, rev_byteorder=True)
+    # PDFium rounds some sizes up, some down: at most ``width`` pixels wide
+    if bitmap.mode == "RGB":
+        return png_rgb(bitmap.buffer, bitmap.stride, min(width, bitmap.width), bitmap.height)
     image = bitmap.to_pil()
-    if image.width > width:  # PDFium rounds some sizes up, some down
+    if image.width > width:
         image = image.crop((0, 0, width, image.height))
     out = io.BytesIO()
-    # Level 1: a proof image is made for a browser on the same machine; speed wins.
     image.save(out, "PNG", compress_level=1)
     return out.getvalue()
+
+
+def png_rgb(pixels: object, stride: int, width: int, height: int) -> bytes:
+    """A PNG of 8-bit RGB rows (``stride`` bytes apart in ``pixels``, a buffer), each
+    row unfiltered and the whole deflated at level 1. A proof image is made for a
+    browser close by, so speed wins: Pillow's encoder filters every row first, 20–26 ms
+    for a 640-pixel page against 7 ms here, for a file about a quarter larger."""
+    view = memoryview(pixels).cast("B")
+    row = width * 3
+    # filter type 0 (None) before every row
+    raw = b"".join(b"\0" + view[y * stride:y * stride + row] for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(raw, 1)) + chunk(b"IEND", b""))
