@@ -233,3 +233,44 @@ def test_changed_pages_are_rendered_at_the_asked_size_right_after_the_announceme
         assert announced[-1] == "ok"
     finally:
         coordinator.stop()
+
+
+def test_what_builds_leave_is_frozen_between_idle_collections(monkeypatch):
+    """Before each build what the collector holds is frozen (a full collection Python
+    starts inside the build then walks only what the build makes); an idle collection
+    unfreezes and collects everything; saves back to back with no idle second have
+    theirs collected every UNSETTLED_BUILDS builds, before a build, not in it; a
+    stopped coordinator leaves nothing frozen."""
+    import gc
+
+    from folder_builder.web import builds
+
+    monkeypatch.setattr(builds, "IDLE_S", 30.0)  # no idle collection in this test
+    monkeypatch.setattr(builds, "UNSETTLED_BUILDS", 2)
+    session = SlowSession(seconds=0.1)
+    collections: list[int] = []
+    real_collect = gc.collect
+    monkeypatch.setattr(builds.gc, "collect",
+                        lambda *a: collections.append(session.running) or real_collect())
+    frozen_at_build: list[int] = []
+    real_build = session.build
+
+    def build(*args, **kwargs):
+        frozen_at_build.append(gc.get_freeze_count())
+        return real_build(*args, **kwargs)
+
+    session.build = build
+    coordinator = started(session)
+    try:
+        assert collections == [0] and gc.get_freeze_count() > 0  # settled when ready
+        for n in range(2, 8):
+            coordinator.files_changed()
+            wait(lambda n=n: session.builds == n)
+            wait(lambda n=n: coordinator.state(FOLDER).build_id >= n)
+        # of the six builds after ready, the first two froze, the third settled first,
+        # and so on: two collections, none while a build ran
+        assert collections == [0, 0, 0], collections
+        assert all(count > 0 for count in frozen_at_build)
+    finally:
+        coordinator.stop()
+    assert gc.get_freeze_count() == 0

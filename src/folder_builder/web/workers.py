@@ -25,7 +25,6 @@ pages laid out for its last proof are there to reuse when its next one comes.
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import multiprocessing
 import os
@@ -41,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FolderBuilderError
-from .builds import IDLE_S
+from .builds import IDLE_S, settle
 
 log = logging.getLogger("folder_builder.web")
 
@@ -138,7 +137,7 @@ def _worker_main(conn: Connection, content: str, layouts: str | None, level: int
             if garbage and not conn.poll(IDLE_S):
                 # Idle after builds: Python collects their garbage now, not in the
                 # middle of the next one (a full collection took 0.1-0.15 s).
-                gc.collect()
+                settle()
                 garbage = False
             name, args = conn.recv()
         except (EOFError, OSError):
