@@ -5,7 +5,8 @@ Routes (the README documents them and the page's data-* contract):
 ==============================  ===============================================
 ``/``                           the folder's proof
 ``/leaflet/ROLE[/DEPARTMENT]``  a leaflet's proof
-``/proof/KEY``                  the proof's changing part, fetched by the page
+``/proof/KEY``                  the proof's changing part (a page that missed a build
+                                fetches it; the event of a finished build carries it)
 ``/events/KEY``                 server-sent events: the view's build state, and with a
                                 finished build the page's changing part
 ``/page/TOKEN.png?w=&box=``     one page image (PNG), immutable
