@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from folder_builder.crosspage import (
-    carries_between_pages,
-    parts_start_pages,
-    prints_page_total,
-)
+from folder_builder.crosspage import traits
 from folder_builder.render import mixed_pages, page_parts
 from folder_builder.templates import layout_dirs, stylesheets
 
@@ -19,9 +15,8 @@ def bundled() -> list[str]:
 
 
 def test_the_bundled_layouts_print_no_total_carry_nothing_and_give_parts_pages():
-    assert not prints_page_total(bundled())
-    assert not carries_between_pages(bundled())
-    assert parts_start_pages(bundled())
+    read = traits(bundled())
+    assert not read.page_total and not read.carries and read.parts_start_pages
 
 
 @pytest.mark.parametrize(("extra", "own_pages"), [
@@ -32,8 +27,8 @@ def test_the_bundled_layouts_print_no_total_carry_nothing_and_give_parts_pages()
     ("@import url(more.css);", False),
 ])
 def test_page_parts_are_pages_of_their_own_only_where_a_rule_says_so(extra, own_pages):
-    assert parts_start_pages([*bundled(), extra]) is own_pages
-    assert not parts_start_pages(["p { color: red; }"])  # no rule at all
+    assert traits([*bundled(), extra]).parts_start_pages is own_pages
+    assert not traits(["p { color: red; }"]).parts_start_pages  # no rule at all
 
 
 @pytest.mark.parametrize(("css", "total"), [
@@ -44,7 +39,7 @@ def test_page_parts_are_pages_of_their_own_only_where_a_rule_says_so(extra, own_
     ("@import url(more.css);", True),  # unknown: the safe answer
 ])
 def test_the_page_total_is_read_from_declarations(css, total):
-    assert prints_page_total([css]) is total
+    assert traits([css]).page_total is total
 
 
 @pytest.mark.parametrize(("css", "carried"), [
@@ -60,7 +55,7 @@ def test_the_page_total_is_read_from_declarations(css, total):
     ("@import url(more.css);", True),
 ])
 def test_values_carried_from_page_to_page_are_found(css, carried):
-    assert carries_between_pages([css]) is carried
+    assert traits([css]).carries is carried
 
 
 SECTION = ('<section id="s" class="section">\n'

@@ -6,7 +6,7 @@ pages of a whole layout only as long as nothing on a changed page depends on
 what the stand-ins leave out. Three things in a stylesheet decide it:
 
 - the page total, ``counter(pages)``: a page anywhere changes it, so the
-  sections after the changed ones are laid out too (``prints_page_total``);
+  sections after the changed ones are laid out too (``page_total``);
 - a section's page parts laid out alone need each to start a page of its own
   (``parts_start_pages``), else a part stood in would move the next one;
 - something set on one page and shown on a later one: a named string set by an
@@ -15,7 +15,7 @@ what the stand-ins leave out. Three things in a stylesheet decide it:
   a counter (``counter-increment``, ``-set``, ``-reset``), a running element
   (``position: running()``) or a footnote (its number). A stand-in sets none of
   them, so the pages after it could show another value: such layouts are laid
-  out whole, never warm (``carries_between_pages``).
+  out whole, never warm (``carries``).
 
 Each reads the stylesheets as tinycss2 parses them (WeasyPrint's own CSS parser),
 so a comment or a string that merely mentions a property does not count. A
@@ -44,39 +44,18 @@ class Traits:
     """What a product's stylesheets do across pages, read once (Session keeps it
     until a layout changes)."""
 
-    #: they print the page total (``prints_page_total``)
+    #: they print the page total (_prints_page_total)
     page_total: bool
-    #: they carry a value from one page to a later one (``carries_between_pages``)
+    #: they carry a value from one page to a later one (_carries)
     carries: bool
-    #: every continued page part starts a page of its own (``parts_start_pages``)
+    #: every continued page part starts a page of its own (_parts_start_pages)
     parts_start_pages: bool
 
 
 def traits(texts: Iterable[str]) -> Traits:
-    """All three, from one reading of the stylesheets."""
+    """All three, from one reading of ``texts`` (the stylesheets' CSS)."""
     read = _read(texts)
     return Traits(_prints_page_total(read), _carries(read), _parts_start_pages(read))
-
-
-def prints_page_total(texts: Iterable[str]) -> bool:
-    """Whether any of these stylesheets prints the page total; an ``@import`` counts
-    as yes (what it brings is not read here)."""
-    return _prints_page_total(_read(texts))
-
-
-def carries_between_pages(texts: Iterable[str]) -> bool:
-    """Whether these stylesheets carry a value from an element on one page to a later
-    page other than by the section wrappers (a named string, a counter, a running
-    element, a footnote number); an ``@import`` counts as yes."""
-    return _carries(_read(texts))
-
-
-def parts_start_pages(texts: Iterable[str]) -> bool:
-    """Whether these stylesheets start every page part after a section's first on a
-    page of its own (``.page-part.continued { break-before: page }``, as the bundled
-    style.css does) and no rule for page parts says otherwise. Only then is a part
-    one page and laid out alone the page it was (Session._reuse)."""
-    return _parts_start_pages(_read(texts))
 
 
 @dataclass(frozen=True)
@@ -98,10 +77,15 @@ def _read(texts: Iterable[str]) -> _Read:
 
 
 def _prints_page_total(read: _Read) -> bool:
+    """Whether they print the page total; an ``@import`` counts as yes (what it brings
+    is not read here)."""
     return read.imports or any(_page_total(tokens) for _, _, tokens in read.declarations)
 
 
 def _carries(read: _Read) -> bool:
+    """Whether they carry a value from an element on one page to a later page other
+    than by the section wrappers (a named string, a counter, a running element, a
+    footnote number); an ``@import`` counts as yes."""
     if read.imports:
         return True
     for selectors, name, tokens in read.declarations:
@@ -116,6 +100,10 @@ def _carries(read: _Read) -> bool:
 
 
 def _parts_start_pages(read: _Read) -> bool:
+    """Whether they start every page part after a section's first on a page of its own
+    (``.page-part.continued { break-before: page }``, as the bundled style.css does)
+    and no rule for page parts says otherwise. Only then is a part one page and laid
+    out alone the page it was (Session._reuse)."""
     if read.imports:
         return False
     forced = False
