@@ -52,6 +52,25 @@ CASES = {
     "a tab": ("name: A\nquestions:\n\t- Hvad?\n", 3, ["a tab was used for indentation"]),
     "a colon in a plain value": (
         "name: A\ncontact: Kontakt: Anne\n", 2, ['text that contains ": " must be put in double']),
+    # YAML notices these at the end of the file; the hint names the line the text began on.
+    "a double quote never ended": (
+        'name: A\ncontact: "Kontakt Anne\nquestions:\n  - Hvad virker?\n',
+        2, ['the text that begins with " on this line is never ended', 'put a " at its end']),
+    "a single quote never ended": (
+        "name: A\nquestions:\n  - 'Hvad virker?\n  - Hvem gør hvad?\n",
+        3, ["the text that begins with ' on this line is never ended"]),
+    "a text that begins with [": (
+        "name: A\ncontact: [Kontakt] Anne Hansen\n",
+        2, ["a text cannot begin with [ in YAML", '"[Kontakt] Anne Hansen"']),
+    "a question that begins with [ and has no ]": (
+        "name: A\nquestions:\n  - [Valgfrit: Hvad virker?\n  - Hvem gør hvad?\n",
+        3, ["a text cannot begin with [ in YAML", "double quotes"]),
+    "a text that begins with @": (
+        "name: A\ncontact: @hjoerring på sociale medier\n",
+        2, ["a text cannot begin with @ in YAML", '"@hjoerring på sociale medier"']),
+    "a text that begins with *": (
+        "name: A\nquestions:\n  - *Vigtigt*: hvad virker?\n",
+        3, ["a text cannot begin with * in YAML"]),
 }
 
 

@@ -134,10 +134,14 @@ def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
         what = exc.problem or "invalid YAML"
         if exc.context:
             what = f"{what} ({exc.context})"
-        hint, line = _hint(text, mark)
+        hint, line = _hint(text, mark, exc.context_mark, exc.context)
         column = mark.column + 1 if mark else None
+        began = exc.context_mark
         if mark is not None and line != mark.line + 1:
-            column = None  # the mistake is on another line than where YAML noticed it
+            # The mistake is on another line than where YAML noticed it: the column is
+            # where YAML began to read it, if that is the line, else unknown.
+            column = began.column + 1 if began is not None and line == began.line + 1 \
+                else None
         return None, [
             Problem(f"YAML syntax error: {what}{hint}", path, line, column=column)
         ]
@@ -192,6 +196,12 @@ def _code(character: int | str) -> int:
 _OPENS_BLOCK = re.compile(r"^(?P<indent> *)(?:- )?(?P<key>[^\s#:][^:#]*):\s*(?:[|>][-+]?\s*)?$")
 _ITEM = re.compile(r"^(?P<indent> *)- ")
 _CURLY = "\u201c\u201d\u201e"
+#: Characters that YAML reads as its own when a text begins with them (a list, a
+#: mapping, an alias, a tag, a directive, reserved ones).
+_CANNOT_BEGIN = frozenset("[{*!%@`")
+#: A line's value: after an item's "- " and a key's "key: " (a key never begins with
+#: one of YAML's own characters, so "- [Valgfrit: Hvad?" is all value).
+_VALUE = re.compile(r"^\s*(?:-\s+)?(?:[^\s:#\[\]{}\"'*&!%@`|>-][^:#]*?:\s+)?(?P<value>.*)$")
 
 
 def _indent(line: str) -> int:
@@ -210,9 +220,17 @@ def _above(lines: list[str], index: int) -> int | None:
     return None
 
 
-def _hint(text: str, mark: yaml.Mark | None) -> tuple[str, int | None]:
+def _value(line: str) -> str:
+    """What comes after "- " and "key: " on ``line`` (the whole line if neither)."""
+    found = _VALUE.match(line)
+    return found["value"].strip() if found else ""
+
+
+def _hint(text: str, mark: yaml.Mark | None, context_mark: yaml.Mark | None = None,
+          context: str | None = None) -> tuple[str, int | None]:
     """A plain-words hint for the mistakes hand-editors make, and the 1-based line
-    the mistake is on (YAML often notices it a line later)."""
+    the mistake is on (YAML often notices it a line later, or at the end of the
+    file; ``context_mark`` is where YAML began to read what it could not finish)."""
     if mark is None:
         return "", None
     lines = text.splitlines()
@@ -220,6 +238,18 @@ def _hint(text: str, mark: yaml.Mark | None) -> tuple[str, int | None]:
     line = lines[index] if lines else ""
     if "\t" in line[: max(mark.column, 1) + 1] or line.startswith("\t"):
         return "; a tab was used for indentation, use spaces", index + 1
+    began = context_mark.line if context_mark is not None and \
+        context_mark.line < len(lines) else None
+    if began is not None and context == "while scanning a quoted scalar":
+        quote = lines[began][context_mark.column:context_mark.column + 1] or '"'
+        return (f"; the text that begins with {quote} on this line is never ended: put a "
+                f"{quote} at its end", began + 1)
+    for at in (began, index):
+        value = _value(lines[at]) if at is not None else ""
+        if value[:1] in _CANNOT_BEGIN:
+            shown = value if len(value) <= 40 else value[:37] + "…"
+            return (f"; a text cannot begin with {value[0]} in YAML: put the whole text in "
+                    f'double quotes, "{shown}"', at + 1)
     # Text under "introduction: |" or "notes:" that is not indented under its key.
     for j in range(index, max(index - 40, -1), -1):
         opener = _OPENS_BLOCK.match(lines[j]) if j < len(lines) else None
