@@ -19,6 +19,7 @@ from one thread at a time.
 from __future__ import annotations
 
 import datetime
+import enum
 import functools
 import hashlib
 import logging
@@ -116,6 +117,16 @@ class Job:
                 self.department.id if self.department else None)
 
 
+class Cold(enum.Enum):
+    """How a product that cannot reuse earlier pages is laid out from scratch."""
+
+    #: as the command line does: in parts side by side where the variant allows
+    SCRATCH = "scratch"
+    #: whole: a warm attempt saw a changed section run past the pages the plan gives
+    #: it, so parts would only disagree (and the fit guard reads the whole layout)
+    WHOLE = "whole"
+
+
 @dataclass(frozen=True)
 class Rendered:
     """A product rendered to HTML: each version the layout may need (by the extra
@@ -183,9 +194,6 @@ class Session:
         #: the last whole layout and the Laid it made, until the fit guard has looked:
         #: a product that does not fit is explained from its boxes (not laid out again)
         self._whole: tuple[Laid, Document] | None = None
-        #: set by a warm attempt that saw a changed section run past the pages the plan
-        #: gives it: laying the product out in parts would only disagree
-        self._runs_over = False
 
     def _new_engine(self) -> None:
         """A new font configuration and stylesheet cache (fonts load once for each)."""
@@ -443,10 +451,9 @@ class Session:
     def _lay_out(self, job: Job, rendered: Rendered, deliver: bool) -> Laid:
         """Lay the product out: only the sections that changed since an earlier build
         when the others would land where they did (a proof), else from scratch."""
-        self._runs_over = False
-        laid = None if deliver else self._reuse(job, rendered)
-        if laid is None:
-            laid = self._lay_out_cold(job, rendered, parts=not self._runs_over)
+        laid = Cold.SCRATCH if deliver else self._reuse(job, rendered)
+        if isinstance(laid, Cold):
+            laid = self._lay_out_cold(job, rendered, parts=laid is Cold.SCRATCH)
         self._laid.pop(job.key, None)
         self._laid[job.key] = laid
         while len(self._laid) > KEPT_PRODUCTS:
@@ -530,33 +537,33 @@ class Session:
         return LaidPart(self._export(document, job, identity_source), anchor_pages(document),
                         len(document.pages), _bookmarks(document))
 
-    def _reuse(self, job: Job, rendered: Rendered) -> Laid | None:
+    def _reuse(self, job: Job, rendered: Rendered) -> Laid | Cold:
         """The product with only its changed sections laid out again, the pages of the
-        others taken from the closest earlier build; None when there is none, or when
-        the changed sections would move where sections land (then only a whole layout
-        knows)."""
+        others taken from the closest earlier build; else how to lay it out from
+        scratch: when there is none, or when the changed sections would move where
+        sections land (then only a whole layout knows)."""
         from .checks import anchor_pages
         from .parts import planned_pages, replace_pages
         from .render import mixed_pages
 
         found = self._closest(job, rendered)
         if found is None:
-            return None
+            return Cold.SCRATCH
         before, pieces, changed = found
         if not changed:
             return before
         if not job.variant.pieces:
-            return None
+            return Cold.SCRATCH
         if self._carried_between_pages(pieces.html):
             log.info("reuse     the layouts carry values from page to page; laying the "
                      "product out from scratch")
-            return None
+            return Cold.SCRATCH
         ranges = section_pages(before)
         counts = {sec.id: before.anchors[sec.end_anchor] - before.anchors[sec.anchor] + 1
                   for sec in before.secs}
         stand_ins = rendered.renderer.stand_ins(pieces.secs, counts)
         if stand_ins is None:
-            return None
+            return Cold.SCRATCH
         # What follows the last changed section changes nothing before it, unless a
         # changed section refers to its pages or the layouts print a page total: it
         # is then left out (its stand-ins were a third of a warm statement edit). A
@@ -605,16 +612,15 @@ class Session:
         if moved or len(document.pages) != (last_page if left_out else before.pages) or \
                 [b[::2] for b in bookmarks] != [b[::2] for b in before.bookmarks]:
             planned = planned_pages(pieces.secs)
-            self._runs_over = any(anchors.get(sec.end_anchor, 0) > planned[sec.id][1]
-                                  for sec in present if sec.id in changed
-                                  and not (sec.spec.grow or sec.spec.pad))
-            if self._runs_over:
+            if any(anchors.get(sec.end_anchor, 0) > planned[sec.id][1]
+                   for sec in present if sec.id in changed
+                   and not (sec.spec.grow or sec.spec.pad)):
                 log.info("reuse     '%s' runs past its planned pages; laying the product "
                          "out whole", (moved or ["a section"])[0])
-                return None
+                return Cold.WHOLE
             log.info("reuse     '%s' would move; laying the product out from scratch",
                      (moved or ["the page count or a bookmark"])[0])
-            return None
+            return Cold.SCRATCH
         log.info("reuse     laid out again: %s (pages %s); the rest as before%s",
                  ", ".join(sorted(changed)), _page_list(pages),
                  f", {len(left_out)} sections after them left out" if left_out else "")
@@ -626,7 +632,7 @@ class Session:
             pdf = replace_pages(before.pdf, fresh, pages, None if bookmarks == before.bookmarks
                                 else [label for _, label, _ in bookmarks])
         if pdf is None:
-            return None
+            return Cold.SCRATCH
         digests = list(before.digests)
         for page, digest in zip(pages, page_digests(fresh), strict=True):
             digests[page - 1] = digest
