@@ -15,7 +15,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from conftest import FIXTURES, copy_content
+from conftest import CONTENT, FIXTURES, copy_content
 from folder_builder.web.access import RateLimiter
 from folder_builder.web.app import create_app
 from folder_builder.web.loader_messages import KINDS, kind_of
@@ -133,3 +133,32 @@ def test_every_kind_is_one_the_core_writes():
     assert kind_of("the leaflet would take 20 pages, 4 more than the most the plan allows "
                    "(16); the department's texts are too long by roughly 4 pages. Shorten "
                    "the longest of them:") == "ceiling"
+
+
+def test_the_page_plans_side_of_a_fit_failure_is_in_the_page_language():
+    """What check_fit (and proof._plan_hints) say of the plan, recognised from the core's
+    own words and shown in Danish (the proof view; a real save in test_web)."""
+    from folder_builder.checks import check_fit
+    from folder_builder.content import load_content
+    from folder_builder.errors import FitError
+    from folder_builder.parts import planned_pages
+    from folder_builder.plan import sections
+    from folder_builder.web.i18n import say
+    from folder_builder.web.loader_messages import localise
+
+    secs = sections(load_content(CONTENT), "folder")
+    planned = planned_pages(secs)
+    anchors = {}
+    for sec in secs:
+        first, last = planned[sec.id]
+        if sec.id == "foreword":  # planned on pages 2-3: one page late and one too long
+            first, last = first + 1, last + 2
+        anchors[sec.anchor], anchors[sec.end_anchor] = first, last
+    with pytest.raises(FitError) as info:
+        check_fit(anchors, 28, secs)
+    messages = {kind_of(p.message): say("da", localise(p.message)) for p in info.value.problems}
+    assert messages["plan-pages"].startswith("afsnittet 'foreword' (Forord) fylder ")
+    assert "men planen giver det 2; forkort teksten, eller giv det flere sider i plan.yaml" \
+        in messages["plan-pages"]
+    assert messages["start"] == "afsnittet 'foreword' skal begynde på en venstreside, men " \
+        "begynder på side 3", messages

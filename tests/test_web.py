@@ -12,6 +12,7 @@ import json
 import re
 import time
 import warnings
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -248,16 +249,23 @@ def test_a_section_that_overflows_is_named_in_the_page(client, content):
         assert "data-problem" in html and len(PAGE.findall(html)) >= 28
         # Under the section's headline, its longest text and the first three statements
         # it pushed past the plan; the other pushed ones folded, the plan line shown.
+        # All in the page's language (loader_messages), none in the core's English.
         problems = html[html.index('class="problems"'):html.index("</section>")]
         shown = re.sub(r"<details.*?</details>", "", problems, flags=re.S)
-        headline = shown.index("the spread for Leder af leder")
-        assert headline < shown.index("the longest text of the spread for Leder af leder")
-        assert 3 <= shown.count("past the plan") <= 6  # three for each section
+        headline = shown.index("siderne for Leder af leder (side ")
+        assert "side(r) mere end de 2, der er plads til" in shown[headline:]
+        assert headline < shown.index("dette er den længste tekst på siderne for Leder af leder")
+        pushed = "ud over de sider, der er planlagt til den"
+        assert 3 <= shown.count(pushed) <= 8  # three or four for each section
         folded = re.findall(r'<details class="more-problems">\s*<summary>Vis (\d+) tekster '
                             r"mere.*?</summary>(.*?)</details>", problems, flags=re.S)
-        assert folded and all(int(n) == part.count("past the plan") >= 2
-                              for n, part in folded), folded
-        assert "plan.yaml" in shown
+        assert folded and all(int(n) == part.count(pushed) >= 2 for n, part in folded), folded
+        assert re.search(r"afsnittet 'roles-leder-af-leder' \(Leder af leder\) fylder \d+ "
+                         r"sider \([\d–]+\), men planen giver det 2; forkort teksten, eller giv "
+                         r"det flere sider i plan.yaml, hvor dets 'pages:' gælder for hver "
+                         r"rolle", unescape(text)), text
+        english = ("past the plan", "planned for", "the longest text", "but the plan gives")
+        assert not [words for words in english if words in text], text
     finally:
         statements.write_text(good, encoding="utf-8")
     wait_for(client, "folder@print", "ok", status(html)[1])

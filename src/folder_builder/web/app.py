@@ -398,21 +398,18 @@ def _grouped(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
     much:") and what follows it. Of the pieces of content a section pushed past the
     plan (a dozen lines that say the same), the first SHOWN_PER_GROUP are listed and
     the rest folded; everything else is listed."""
-    from ..overflow import PAST_THE_PLAN
-
     groups: list[dict[str, Any]] = []
     for problem in problems:
-        headline = problem["message"].endswith(":")
+        headline = problem["headline"]
         if headline or not groups:
             groups.append({"head": problem if headline else None, "shown": [], "more": [],
                            "after": []})
             if headline:
                 continue
         group = groups[-1]
-        if not problem["message"].endswith(PAST_THE_PLAN):
+        if not problem["pushed"]:
             group["after" if group["more"] else "shown"].append(problem)
-        elif group["head"] is not None and sum(
-                p["message"].endswith(PAST_THE_PLAN) for p in group["shown"]) >= \
+        elif group["head"] is not None and sum(p["pushed"] for p in group["shown"]) >= \
                 SHOWN_PER_GROUP:
             group["more"].append(problem)
         else:
@@ -425,7 +422,16 @@ def _grouped(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _problem(problem: Problem, root: Path | None) -> dict[str, Any]:
-    """A problem for the page: the file relative to the content folder, line, field."""
+    """A problem for the page: the file relative to the content folder, line, field,
+    and the message in the page's language where its kind is known (loader_messages:
+    the fit guard's, the plan's, the loader's for a department), else as the core
+    wrote it; what kind of line it is in a fit failure's list is read from the core's
+    wording (_grouped)."""
+    from ..overflow import PAST_THE_PLAN
+    from .i18n import Message
+    from .loader_messages import localise
+    from .wording import DEFAULT_LANGUAGE
+
     where = ""
     if problem.path is not None:
         path = Path(problem.path)
@@ -433,5 +439,9 @@ def _problem(problem: Problem, root: Path | None) -> dict[str, Any]:
             where = str(path.resolve().relative_to(root.resolve())) if root else str(path)
         except ValueError:
             where = str(path)
+    shown = localise(problem.message)
     return {"file": where, "line": problem.line, "field": problem.field or "",
-            "message": problem.message}
+            "message": shown.translate(DEFAULT_LANGUAGE) if isinstance(shown, Message)
+            else problem.message,
+            "headline": problem.message.endswith(":"),
+            "pushed": problem.message.endswith(PAST_THE_PLAN)}

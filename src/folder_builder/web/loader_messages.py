@@ -1,14 +1,17 @@
-"""The core loader's and fit guard's messages, in the studio's language.
+"""The core loader's and fit guard's messages, in the web app's language.
 
-The core (content.py, glyphs.py, richtext.py, overflow.py, proof.py) reports in
-English, for the command line and the log. A department head who saves the form
-reads the language of the content. Rather than put Danish into the core, the
-studio recognises each kind of message a form can trigger by its shape (a
-pattern over the core's wording, with the values as named groups) and shows the
-catalogue's message for that kind with those values (gettext, locale/*.po).
-A message of a kind not listed here is shown as the core wrote it.
+The core (content.py, glyphs.py, richtext.py, overflow.py, proof.py, checks.py)
+reports in English, for the command line and the log. A department head who
+saves the studio's form reads the language of the content; a communications
+officer proofing in the browser reads the proof view's language, whose words
+are Danish. Rather than put Danish into the core, the web app recognises each
+kind of message a form or a proof can show by its shape (a pattern over the
+core's wording, with the values as named groups) and shows the catalogue's
+message for that kind with those values (gettext, locale/*.po). A message of a
+kind not listed here is shown as the core wrote it.
 
 Each kind is tried by a real save or preview in tests/test_studio_messages.py,
+and the fit guard's kinds for the folder by a real save in tests/test_web.py,
 so a change of the core's wording that this table no longer recognises fails
 there, not silently in front of a department head.
 """
@@ -54,13 +57,19 @@ _LOGO_MISSING = N_("the logo file is missing; upload the logo again below")
 _RUNS_OVER = N_("{section} runs {extra} page(s) past the {planned} it is planned for: "
                 "about {lines} lines ({mm} mm) too much. Shorten the texts marked below "
                 "by about that much")
-_PAST_PLAN = N_("this text is on page {page}, past the pages the leaflet has for it; "
-                "shorten it or the texts before it")
+_PAST_PLAN = N_("this text is on page {page}, past the pages planned for it; shorten it "
+                "or the texts before it")
 _LONGEST = N_("this is the longest text of {section}: {mm} mm high")
 _CEILING = N_("the {product} would take {pages} pages, {over} more than the {limit} it "
               "may have; the department's texts are too long by about {over} pages. "
               "Shorten the longest of them")
 _CEILING_FIELD = N_("these texts take {mm} mm of the leaflet")
+_PLAN_PAGES = N_("section {name} takes {count} pages ({where}) but the plan gives it "
+                 "{planned}; shorten its text or give it more pages in plan.yaml")
+_PLAN_PAGES_EACH = N_("section {name} takes {count} pages ({where}) but the plan gives it "
+                      "{planned}; shorten its text or give it more pages in plan.yaml, "
+                      "where its 'pages:' is for every {each}")
+_START = N_("section '{id}' should start on a {side} page but starts on page {page}")
 
 KINDS: tuple[Kind, ...] = (
     _kind("control", r"contains an invisible control character \(U\+(?P<code>[0-9A-F]+)\); "
@@ -91,6 +100,17 @@ KINDS: tuple[Kind, ...] = (
           r"more than the most the plan allows \((?P<limit>\d+)\).*", _CEILING.msgid),
     _kind("ceiling-field", r"\S+ take (?P<mm>\d+) mm of text in the leaflet",
           _CEILING_FIELD.msgid),
+    # The page plan's side of a section that ran over (checks.check_fit, with
+    # proof._plan_hints), as the proof view lists it after the texts.
+    _kind("plan-pages-each", r"section (?P<name>'[^']*'(?: \(.*?\))?) takes (?P<count>\d+) "
+          r"pages \((?P<where>[\d–]+)\) but the plan gives it (?P<planned>\d+); shorten its "
+          r"text or give it more pages in the plan \(this 'pages:' applies to every "
+          r"(?P<each>\w+), each: \w+\)", _PLAN_PAGES_EACH.msgid),
+    _kind("plan-pages", r"section (?P<name>'[^']*'(?: \(.*?\))?) takes (?P<count>\d+) "
+          r"pages \((?P<where>[\d–]+)\) but the plan gives it (?P<planned>\d+); shorten its "
+          r"text or give it more pages in the plan", _PLAN_PAGES.msgid),
+    _kind("start", r"section '(?P<id>[^']*)' should start on a (?P<side>left|right) page but "
+          r"starts on page (?P<page>\d+)", _START.msgid),
 )
 
 #: A section as the fit guard names it (overflow.reader_name), in the studio's words.
@@ -103,8 +123,13 @@ _SECTION_NAMES = (
     (re.compile(r"the (?:spread|page|pages) '(?P<title>[^']*)'"),
      N_("'{title}'"), None),
 )
-#: The products a ceiling names, in the studio's words.
-_PRODUCTS = {"leaflet": N_("leaflet"), "folder": N_("folder")}
+#: The words a message's fields may be, in the studio's words: the products a ceiling
+#: names, what a plan's "each:" repeats a section for, the side a section starts on.
+_WORDS = {
+    "product": {"leaflet": N_("leaflet"), "folder": N_("folder")},
+    "each": {"role": N_("role"), "perspective": N_("perspective")},
+    "side": {"left": N_("left"), "right": N_("right")},
+}
 
 
 def localise(message: Message | str) -> Message | str:
@@ -120,8 +145,9 @@ def localise(message: Message | str) -> Message | str:
                                          if v is not None}
             if "section" in values:
                 values["section"] = _section(str(values["section"]))
-            if "product" in values and values["product"] in _PRODUCTS:
-                values["product"] = _PRODUCTS[str(values["product"])]
+            for name, words in _WORDS.items():
+                if values.get(name) in words:
+                    values[name] = words[str(values[name])]
             return Message(kind.msgid, values)
     return text
 
