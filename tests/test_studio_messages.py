@@ -162,3 +162,42 @@ def test_the_page_plans_side_of_a_fit_failure_is_in_the_page_language():
         in messages["plan-pages"]
     assert messages["start"] == "afsnittet 'foreword' skal begynde på en venstreside, men " \
         "begynder på side 3", messages
+
+
+def test_what_the_yaml_reader_says_is_in_the_page_language(tmp_path):
+    """Every YAML mistake of tests/test_yaml_hints.py, as the core reports it, is shown
+    in Danish with its hint (the proof view; a department file edited by hand in the
+    studio), none of it in the command line's English; so are an unknown, a missing
+    and a repeated field, and an empty file."""
+    from folder_builder.content import load_content, load_department
+    from folder_builder.errors import ContentError
+    from folder_builder.web.i18n import say
+    from folder_builder.web.loader_messages import localise
+    from test_yaml_hints import CASES
+
+    content = load_content(CONTENT)
+    files = {f"hint: {name}": text for name, (text, _, _) in CASES.items()}
+    files |= {"misspelt field": "name: A\nnme: B\n", "unknown field": "name: A\nxyz: B\n",
+              "missing field": "questions:\n  - Hvad?\n", "repeated field": "name: A\nname: B\n",
+              "empty file": "# intet her\n", "no hint": "name: A\n- Hvad?\n"}
+    seen = {}
+    for name, text in files.items():
+        path = tmp_path / "afdeling.yaml"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(ContentError) as info:
+            load_department(path, content)
+        for problem in info.value.problems:
+            kind, danish = kind_of(problem.message), say("da", localise(problem.message))
+            seen[name] = kind
+            assert kind is not None, (name, problem.message)
+            if kind == "yaml":  # no hint: PyYAML's own words stay, after the Danish
+                assert danish.startswith("filen kan ikke læses som YAML: expected"), danish
+                continue
+            assert not re.search(r"\b(?:the|is|must|line above|quotes|field)\b", danish), \
+                (name, danish)
+    hinted = {name: kind for name, kind in seen.items() if name.startswith("hint: ")}
+    assert len(hinted) == len(CASES) and "yaml" not in hinted.values(), hinted
+    assert [seen[name] for name in ("misspelt field", "unknown field", "missing field",
+                                    "repeated field", "empty file", "no hint")] == [
+        "unknown-field-guess", "unknown-field", "missing-field", "duplicate-key",
+        "file-empty", "yaml"], seen

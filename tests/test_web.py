@@ -223,7 +223,8 @@ def test_a_broken_file_is_listed_in_the_page_and_the_last_good_proof_stays(clien
         assert len(problems) == 1
         text = re.sub(r"<[^>]+>|\s+", " ", problems[0])
         assert "statements/medarbejder.yaml" in text and f"linje {line}" in text
-        assert "tab" in text
+        # In the page's language (loader_messages), not the command line's English.
+        assert "en linje er rykket ind med et tabulatortegn; brug mellemrum" in text, text
         # the last good proof stays, dimmed, under the list
         assert '<div class="proof-pages dimmed"' in html
         assert len(PAGE.findall(html)) == 28

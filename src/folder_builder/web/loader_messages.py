@@ -70,6 +70,32 @@ _PLAN_PAGES_EACH = N_("section {name} takes {count} pages ({where}) but the plan
                       "{planned}; shorten its text or give it more pages in plan.yaml, "
                       "where its 'pages:' is for every {each}")
 _START = N_("section '{id}' should start on a {side} page but starts on page {page}")
+# What the YAML reader says of a file edited by hand (yamlsource.py, schema.py), as the
+# proof view shows it: the hint alone where there is one (PyYAML's own words are for
+# programmers; the command line keeps them).
+_YAML = N_("the file cannot be read as YAML: {what}")
+_YAML_TAB = N_("a tab was used to indent a line; use spaces")
+_YAML_UNINDENTED = N_("the text under '{key}:' (line {at}) must be indented: put two spaces "
+                      "before each of its lines")
+_YAML_CURLY = N_('curly quotes \u201c \u201d are not quotes in YAML: put the text in straight '
+                 'double quotes "..." (curly ones may stay inside them)')
+_YAML_QUOTE_INSIDE = N_('a " inside a text in double quotes ends the text early: write \\" '
+                        "for it, or use curly quotes \u201c \u201d inside the text")
+_YAML_INDENT = N_("this line is indented {here} spaces and the line above {above}: indent it "
+                  "like the line above")
+_YAML_COLON = N_('a text that contains ": " must be put in double quotes')
+_YAML_UNCLOSED = N_("the text that begins with {quote} on this line is never ended: put a "
+                    "{quote} at its end")
+_YAML_BEGIN = N_('a text cannot begin with {char} in YAML: put the whole text in double '
+                 'quotes, "{shown}"')
+_YAML_SWALLOWED = N_("this '- ' item is indented {here} spaces and the item above {above}, so "
+                     "it is read as part of the item above: indent it like the item above")
+_FILE_EMPTY = N_("the file is empty")
+_DUPLICATE_KEY = N_("'{key}' is given twice (first on line {first}); each may be given once")
+_UNKNOWN_FIELD = N_("unknown field; the fields here are: {allowed}")
+_UNKNOWN_FIELD_GUESS = N_("unknown field (did you mean '{guess}'?); the fields here are: "
+                          "{allowed}")
+_MISSING_FIELD = N_("this field is missing")
 
 KINDS: tuple[Kind, ...] = (
     _kind("control", r"contains an invisible control character \(U\+(?P<code>[0-9A-F]+)\); "
@@ -111,6 +137,36 @@ KINDS: tuple[Kind, ...] = (
           r"text or give it more pages in the plan", _PLAN_PAGES.msgid),
     _kind("start", r"section '(?P<id>[^']*)' should start on a (?P<side>left|right) page but "
           r"starts on page (?P<page>\d+)", _START.msgid),
+    # A YAML syntax error with its hint (yamlsource._hint), then one without.
+    _kind("yaml-tab", r"YAML syntax error: .*; a tab was used for indentation, use spaces",
+          _YAML_TAB.msgid),
+    _kind("yaml-unindented", r"YAML syntax error: .*; the text under '(?P<key>[^']*):' "
+          r"\(line (?P<at>\d+)\) must be indented: .*", _YAML_UNINDENTED.msgid),
+    _kind("yaml-curly", r"YAML syntax error: .*; curly quotes .* are not quotes in YAML: .*",
+          _YAML_CURLY.msgid),
+    _kind("yaml-quote-inside", r'YAML syntax error: .*; a " inside a double-quoted text ends '
+          r"the text early: .*", _YAML_QUOTE_INSIDE.msgid),
+    _kind("yaml-indent", r"YAML syntax error: .*; this line is indented (?P<here>\d+) spaces? "
+          r"and the line above (?P<above>\d+) spaces?: indent it like the line above",
+          _YAML_INDENT.msgid),
+    _kind("yaml-colon", r'YAML syntax error: .*; text that contains ": " must be put in double '
+          r"quotes", _YAML_COLON.msgid),
+    _kind("yaml-unclosed", r"YAML syntax error: .*; the text that begins with (?P<quote>.) on "
+          r"this line is never ended: .*", _YAML_UNCLOSED.msgid),
+    _kind("yaml-begin", r"YAML syntax error: .*; a text cannot begin with (?P<char>.) in YAML: "
+          r'put the whole text in double quotes, "(?P<shown>.*)"', _YAML_BEGIN.msgid),
+    _kind("yaml", r"YAML syntax error: (?P<what>.*)", _YAML.msgid),
+    _kind("yaml-swallowed", r"this '- ' item is indented (?P<here>\d+) spaces? and the item "
+          r"above (?P<above>\d+) spaces?, so YAML reads it as part of the item above: .*",
+          _YAML_SWALLOWED.msgid),
+    _kind("file-empty", r"the file is empty", _FILE_EMPTY.msgid),
+    _kind("duplicate-key", r"duplicate key '(?P<key>.*)' \(first given on line "
+          r"(?P<first>\d+)\); each key may appear only once", _DUPLICATE_KEY.msgid),
+    _kind("unknown-field-guess", r"unknown field \(did you mean '(?P<guess>[^']*)'\?\); "
+          r"allowed here: (?P<allowed>.*)", _UNKNOWN_FIELD_GUESS.msgid),
+    _kind("unknown-field", r"unknown field; allowed here: (?P<allowed>.*)",
+          _UNKNOWN_FIELD.msgid),
+    _kind("missing-field", r"this field is missing", _MISSING_FIELD.msgid),
 )
 
 #: A section as the fit guard names it (overflow.reader_name), in the studio's words.
