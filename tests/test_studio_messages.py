@@ -201,3 +201,46 @@ def test_what_the_yaml_reader_says_is_in_the_page_language(tmp_path):
                                     "repeated field", "empty file", "no hint")] == [
         "unknown-field-guess", "unknown-field", "missing-field", "duplicate-key",
         "file-empty", "yaml"], seen
+
+
+# A mistake in the folder's own files, as communications staff make them, and the
+# kind the proof view recognises it as (loader_messages).
+CONTENT_MISTAKES = {
+    "statement-twice": ("statements/chef.yaml", "chef-performance-1:", "chef-compliance-1:"),
+    "id-twice": ("roles.yaml", "- id: chef", "- id: direktoer"),
+    "no-statements": ("statements/chef.yaml", None, None),
+    "not-a-role-guess": ("statements/chef.yaml", "rename", "chfe.yaml"),
+    "expected": ("publication.yaml", "title: Sammen om Kerneopgaven",
+                 "title:\n  tekst: Sammen om Kerneopgaven"),
+    "contrast": ("perspectives.yaml", "colour: [100, 62, 0, 18]", "colour: [20, 10, 0, 0]"),
+}
+
+
+@pytest.mark.parametrize("kind", CONTENT_MISTAKES)
+def test_what_the_content_loader_says_is_in_the_page_language(tmp_path, kind):
+    from folder_builder.content import load_content
+    from folder_builder.errors import ContentError
+    from folder_builder.web.i18n import say
+    from folder_builder.web.loader_messages import localise
+
+    root = copy_content(tmp_path)
+    name, old, new = CONTENT_MISTAKES[kind]
+    path = root / name
+    if old is None:
+        path.unlink()
+    elif old == "rename":
+        path.rename(path.with_name(new))
+    else:
+        text = path.read_text(encoding="utf-8")
+        assert old in text, (name, old)
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        load_content(root)
+    said = {kind_of(p.message): say("da", localise(p.message)) for p in info.value.problems}
+    assert kind in said, [p.message for p in info.value.problems]
+    danish = said[kind]
+    assert not re.search(r"\b(?:the|is|used|found|expected|needs|there)\b", danish), danish
+    if kind == "not-a-role-guess":
+        assert "mente du 'chef'?" in danish, danish
+    if kind == "expected":
+        assert "her skal stå tekst, men der står en række felter" in danish, danish

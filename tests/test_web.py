@@ -236,6 +236,27 @@ def test_a_broken_file_is_listed_in_the_page_and_the_last_good_proof_stays(clien
     assert "data-problem" not in html and "dimmed" not in html
 
 
+def test_a_content_mistake_is_said_in_the_pages_language_with_its_files_as_listed(
+        client, content):
+    """A statement id used twice: said in Danish (loader_messages), the other file named
+    as the list names files, from the content folder, not by its path on the server."""
+    _, before = status(client.get("/proof/folder@print").text)
+    statements = content / "statements" / "chef.yaml"
+    good = statements.read_text(encoding="utf-8")
+    edit(statements, "chef-performance-1:", "chef-compliance-1:")
+    try:
+        html = wait_for(client, "folder@print", "failed", before)
+        problems = [unescape(re.sub(r"<[^>]+>|\s+", " ", p)) for p in
+                    re.findall(r"<li data-problem>(.*?)</li>", html, re.S)]
+        assert len(problems) == 1, problems
+        assert "udsagnets id 'chef-compliance-1' er allerede brugt i statements/chef.yaml:2" \
+            in problems[0], problems
+        assert str(content) not in html
+    finally:
+        statements.write_text(good, encoding="utf-8")
+    wait_for(client, "folder@print", "ok", status(html)[1])
+
+
 def test_a_section_that_overflows_is_named_in_the_page(client, content):
     _, before = status(client.get("/proof/folder@print").text)
     statements = content / "statements" / "leder-af-leder.yaml"

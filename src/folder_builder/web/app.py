@@ -440,8 +440,12 @@ def _problem(problem: Problem, root: Path | None) -> dict[str, Any]:
         except ValueError:
             where = str(path)
     shown = localise(problem.message)
+    message = shown.translate(DEFAULT_LANGUAGE) if isinstance(shown, Message) \
+        else problem.message
+    if root is not None:  # a file named in the message too, as in the file column
+        for prefix in dict.fromkeys((f"{root.resolve()}/", f"{root}/")):
+            message = message.replace(prefix, "")
     return {"file": where, "line": problem.line, "field": problem.field or "",
-            "message": shown.translate(DEFAULT_LANGUAGE) if isinstance(shown, Message)
-            else problem.message,
+            "message": message,
             "headline": problem.message.endswith(":"),
             "pushed": problem.message.endswith(PAST_THE_PLAN)}

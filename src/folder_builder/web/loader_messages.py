@@ -96,6 +96,17 @@ _UNKNOWN_FIELD = N_("unknown field; the fields here are: {allowed}")
 _UNKNOWN_FIELD_GUESS = N_("unknown field (did you mean '{guess}'?); the fields here are: "
                           "{allowed}")
 _MISSING_FIELD = N_("this field is missing")
+# What the content's loader says of the folder's own files (content.py).
+_EXPECTED = N_("expected {wanted}, found {found}")
+_STATEMENT_TWICE = N_("the statement id '{id}' is already used at {where}")
+_ID_TWICE = N_("the id '{id}' is used twice (first on line {first})")
+_NO_STATEMENTS = N_("the role '{id}' has no file of statements ({file})")
+_NOT_A_ROLE = N_("there is no role '{id}' in roles.yaml; a file of statements is named by "
+                 "its role's id")
+_NOT_A_ROLE_GUESS = N_("there is no role '{id}' in roles.yaml (did you mean '{guess}'?); a "
+                       "file of statements is named by its role's id")
+_CONTRAST = N_("the colour {cmyk} is {rgb} in the screen PDF and gives {ratio}:1 contrast on "
+               "white; text in it needs at least {least}:1: make it darker (more K)")
 
 KINDS: tuple[Kind, ...] = (
     _kind("control", r"contains an invisible control character \(U\+(?P<code>[0-9A-F]+)\); "
@@ -167,6 +178,23 @@ KINDS: tuple[Kind, ...] = (
     _kind("unknown-field", r"unknown field; allowed here: (?P<allowed>.*)",
           _UNKNOWN_FIELD.msgid),
     _kind("missing-field", r"this field is missing", _MISSING_FIELD.msgid),
+    _kind("expected", r"expected (?P<wanted>text|a list of '- ' items|a set of 'name: value' "
+          r"fields), found (?P<found>nothing|yes/no|a set of fields|a list|a number|text)",
+          _EXPECTED.msgid),
+    _kind("statement-twice", r"statement id '(?P<id>[^']*)' is already used at (?P<where>.*)",
+          _STATEMENT_TWICE.msgid),
+    _kind("id-twice", r"id '(?P<id>[^']*)' is used twice \(first on line (?P<first>\d+)\)",
+          _ID_TWICE.msgid),
+    _kind("no-statements", r"role '(?P<id>[^']*)' has no statements file \((?P<file>[^)]*)\)",
+          _NO_STATEMENTS.msgid),
+    _kind("not-a-role-guess", r"there is no role '(?P<id>[^']*)' in roles.yaml \(did you mean "
+          r"'(?P<guess>[^']*?)(?:\.yaml)?'\?\); the file name must be a role id",
+          _NOT_A_ROLE_GUESS.msgid),
+    _kind("not-a-role", r"there is no role '(?P<id>[^']*)' in roles.yaml; the file name must "
+          r"be a role id", _NOT_A_ROLE.msgid),
+    _kind("contrast", r"the colour (?P<cmyk>\[[^\]]*\]) is (?P<rgb>rgb\([^)]*\)) in the screen PDF "
+          r"and gives (?P<ratio>[\d.]+):1 contrast on white; text in it needs at least "
+          r"(?P<least>[\d.]+):1 — make it darker \(more K\)", _CONTRAST.msgid),
 )
 
 #: A section as the fit guard names it (overflow.reader_name), in the studio's words.
@@ -185,6 +213,12 @@ _WORDS = {
     "product": {"leaflet": N_("leaflet"), "folder": N_("folder")},
     "each": {"role": N_("role"), "perspective": N_("perspective")},
     "side": {"left": N_("left"), "right": N_("right")},
+    # schema.kind_of and what a reader expected there
+    "found": {"nothing": N_("nothing"), "yes/no": N_("yes/no"),
+              "a set of fields": N_("a set of fields"), "a list": N_("a list"),
+              "a number": N_("a number"), "text": N_("text")},
+    "wanted": {"text": N_("text"), "a list of '- ' items": N_("a list of '- ' items"),
+               "a set of 'name: value' fields": N_("a set of 'name: value' fields")},
 }
 
 
