@@ -32,3 +32,34 @@ def test_a_saved_department_is_reread_without_reloading_the_content(tmp_path):
     roles.write_text(roles.read_text("utf-8") + "\n", "utf-8")
     assert roles.resolve() in session.refresh()
     assert session.content is not loaded
+
+
+def test_a_departments_characters_are_checked_not_the_contents_again(tmp_path):
+    """A department is checked for characters the fonts lack in its own texts only: the
+    content's were checked when it was loaded, so a note edited in a proof or the studio
+    does not check the 84 statements again."""
+    import pytest
+
+    from conftest import FONTS
+    from folder_builder.content import load_content, load_department
+    from folder_builder.errors import ContentError
+    from folder_builder.glyphs import check_glyphs
+
+    root = copy_content(tmp_path)
+    path = root / "departments" / "eksempel-skoleafdelingen.yaml"
+    clean = load_department(path, load_content(root))
+    statements = root / "statements" / "chef.yaml"
+    statements.write_text(statements.read_text("utf-8").replace(
+        "Jeg bidrager til", "Jeg bidrager \U0001F600 til"), "utf-8")
+    content = load_content(root)  # loading alone does not check characters
+    with pytest.raises(ContentError) as info:
+        check_glyphs(content, (FONTS,))
+    assert "U+1F600" in info.value.report() and "chef.yaml" in info.value.report()
+    check_glyphs(content, (FONTS,), clean)  # the department's own texts are fine
+    path.write_text(path.read_text("utf-8").replace(
+        "Skolechef Bo Eksempel", "Skolechef Bo \U0001F642 Eksempel"), "utf-8")
+    with pytest.raises(ContentError) as info:
+        check_glyphs(content, (FONTS,), load_department(path, content))
+    report = info.value.report()
+    assert "U+1F642" in report and "eksempel-skoleafdelingen.yaml" in report
+    assert "U+1F600" not in report

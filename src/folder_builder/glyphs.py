@@ -57,7 +57,10 @@ def _needs_glyph(char: str) -> bool:
 
 def check_glyphs(content: Content, folders: tuple[Path, ...],
                  department: Department | None = None) -> None:
-    """Raise ContentError naming every character the project's fonts cannot draw."""
+    """Raise ContentError naming every character the project's fonts cannot draw: in
+    the content's texts, or, given a department, in the department's alone (the
+    content's were checked when it was loaded, prepare(); a note edited in a proof
+    or the studio need not check the 84 statements again)."""
     have = coverage(font_files(folders))
     if not have:
         return
@@ -79,6 +82,12 @@ def check_glyphs(content: Content, folders: tuple[Path, ...],
 
 def _texts(content: Content,
            department: Department | None) -> Iterator[tuple[str, Path, int | None, str]]:
+    if department is not None:
+        for field, value in _strings(department):
+            yield value, department.source.path, None, field
+        for key, note in department.notes.items():
+            yield note, department.source.path, None, f"notes.{key}"
+        return
     root = content.root
     for statement in content.statements:
         yield statement.text, statement.source.path, statement.source.line, statement.id
@@ -94,11 +103,6 @@ def _texts(content: Content,
         for spec in specs:
             if spec.title:
                 yield spec.title, spec.source.path, spec.source.line, f"{spec.id}.title"
-    if department is not None:
-        for field, value in _strings(department):
-            yield value, department.source.path, None, field
-        for key, note in department.notes.items():
-            yield note, department.source.path, None, f"notes.{key}"
 
 
 def _strings(obj: object, prefix: str = "") -> Iterator[tuple[str, str]]:
