@@ -244,3 +244,9 @@ def test_what_the_content_loader_says_is_in_the_page_language(tmp_path, kind):
         assert "mente du 'chef'?" in danish, danish
     if kind == "expected":
         assert "her skal stå tekst, men der står en række felter" in danish, danish
+    if kind == "contrast":  # decimals with a comma in Danish, a point in English
+        assert re.search(r"kun 1,\d:1 i kontrast mod hvid; tekst i den skal have mindst "
+                         r"4,5:1", danish), danish
+        english = say("en", localise(next(p.message for p in info.value.problems
+                                          if kind_of(p.message) == kind)))
+        assert "needs at least 4.5:1" in english, english

@@ -207,6 +207,8 @@ _SECTION_NAMES = (
     (re.compile(r"the (?:spread|page|pages) '(?P<title>[^']*)'"),
      N_("'{title}'"), None),
 )
+#: Fields that are numbers with decimals, written the language's way when shown.
+_DECIMALS = frozenset({"ratio", "least"})
 #: The words a message's fields may be, in the studio's words: the products a ceiling
 #: names, what a plan's "each:" repeats a section for, the side a section starts on.
 _WORDS = {
@@ -238,6 +240,8 @@ def localise(message: Message | str) -> Message | str:
             for name, words in _WORDS.items():
                 if values.get(name) in words:
                     values[name] = words[str(values[name])]
+            for name in _DECIMALS & values.keys():
+                values[name] = float(str(values[name]))
             return Message(kind.msgid, values)
     return text
 
