@@ -51,21 +51,24 @@ class Message:
 
     def translate(self, language: str) -> str:
         # A field may be a Message itself (a section's name inside a fit message), or a
-        # number with decimals, written the language's way (4,5 in Danish).
-        fields = {key: value.translate(language) if isinstance(value, Message)
-                  else _decimal(value, language) if isinstance(value, float) else value
-                  for key, value in self.fields.items()}
+        # Number, written the language's way (4,5 in Danish).
+        fields = {key: value.translate(language) if isinstance(value, Message | Number)
+                  else value for key, value in self.fields.items()}
         return translations(language).gettext(self.msgid).format(**fields)
 
 
-def _decimal(value: float, language: str) -> str:
-    from babel.core import UnknownLocaleError
-    from babel.numbers import format_decimal
+class Number(float):
+    """A number with decimals that a message shows as its language writes it (a plain
+    float keeps the format its message gives it, "{ppi:.0f}")."""
 
-    try:
-        return format_decimal(value, locale=primary(language))
-    except (UnknownLocaleError, ValueError):
-        return f"{value:g}"
+    def translate(self, language: str) -> str:
+        from babel.core import UnknownLocaleError
+        from babel.numbers import format_decimal
+
+        try:
+            return format_decimal(float(self), locale=primary(language))
+        except (UnknownLocaleError, ValueError):
+            return f"{float(self):g}"
 
 
 def N_(msgid: str, /, **fields: object) -> Message:

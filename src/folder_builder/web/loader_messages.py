@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .i18n import N_, Message
+from .i18n import N_, Message, Number
 
 
 @dataclass(frozen=True)
@@ -241,7 +241,7 @@ def localise(message: Message | str) -> Message | str:
                 if values.get(name) in words:
                     values[name] = words[str(values[name])]
             for name in _DECIMALS & values.keys():
-                values[name] = float(str(values[name]))
+                values[name] = Number(str(values[name]))
             return Message(kind.msgid, values)
     return text
 
