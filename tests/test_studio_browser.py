@@ -243,3 +243,31 @@ def test_the_editor_shows_how_full_the_reflection_page_and_the_leaflet_are(serve
     page.locator("[data-questions]").scroll_into_view_if_needed()
     page.screenshot(path=str(tmp_path / "fullness.png"))
     page.close()
+
+
+#: Elements whose right edge is past the window: what makes a phone scroll sideways.
+WIDER_THAN_THE_WINDOW = """() => Array.from(document.querySelectorAll('body *'))
+    .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1
+                 && !e.closest('table.departments'))
+    .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))"""
+
+
+@pytest.mark.parametrize("path", ["/departments", "/departments/eksempel-dagtilbud-nord?role=chef",
+                                  "/departments/eksempel-dagtilbud-nord/history"])
+def test_the_studio_fits_a_phone(server, browser, path):
+    """A department head opens the e-mailed link on a phone: the page fits its width
+    (no sideways scrolling; the departments table scrolls inside itself), and every
+    field of the form is inside the window."""
+    url, _ = server
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.set_default_timeout(90_000)
+    page.goto(f"{url}{path}")
+    page.wait_for_load_state("networkidle")
+    width = page.evaluate("() => [document.documentElement.scrollWidth, "
+                          "document.documentElement.clientWidth]")
+    assert width[0] <= width[1], (path, width, page.evaluate(WIDER_THAN_THE_WINDOW))
+    assert page.evaluate(WIDER_THAN_THE_WINDOW) == [], path
+    for field in page.locator("input:visible, textarea:visible, select:visible").all():
+        box = field.bounding_box()
+        assert box is None or (box["x"] >= 0 and box["x"] + box["width"] <= 390 + 1), path
+    page.close()
