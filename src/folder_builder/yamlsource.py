@@ -267,9 +267,8 @@ def _hint(text: str, mark: yaml.Mark | None, context_mark: yaml.Mark | None = No
     if any(ch in line for ch in _CURLY):
         return ('; curly quotes \u201c \u201d are not quotes in YAML: put the text in straight '
                 'double quotes "..." (curly ones may stay inside them)', index + 1)
-    value = line.split(": ", 1)[1] if ": " in line else line.lstrip()[2:] \
-        if line.lstrip().startswith("- ") else ""
-    if value.lstrip().startswith('"') and value.replace('\\"', "").count('"') > 2:
+    value = _value(line)
+    if value.startswith('"') and value.replace('\\"', "").count('"') > 2:
         return ('; a " inside a double-quoted text ends the text early: write \\" for it, or '
                 "use curly quotes \u201c \u201d inside the text", index + 1)
     above = _above(lines, index)
