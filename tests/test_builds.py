@@ -274,3 +274,36 @@ def test_what_builds_leave_is_frozen_between_idle_collections(monkeypatch):
     finally:
         coordinator.stop()
     assert gc.get_freeze_count() == 0
+
+
+def test_a_view_left_before_its_stream_connected_is_not_rebuilt_when_another_opens():
+    """The folder's page was left for a leaflet's before its event stream connected:
+    saves rebuild the leaflet only, not the folder nobody looks at any more."""
+    session = SlowSession(seconds=0.1)
+    coordinator = started(session)
+    leaflet = View("leaflet", "print", "chef", None)
+    try:
+        coordinator.state(FOLDER)  # the folder's page loads, and is left at once
+        coordinator.state(leaflet)
+        coordinator.watch(leaflet)
+        wait(lambda: coordinator.state(leaflet).status == "ok")
+        builds = session.builds
+        asked = []
+        session.build = _recording(session.build, asked)
+        coordinator.files_changed()
+        wait(lambda: session.builds == builds + 1)
+        time.sleep(0.5)
+        assert asked == ["leaflet"]
+        # opened again, the folder is built then
+        before = session.builds
+        coordinator.state(FOLDER)
+        wait(lambda: session.builds == before + 1)
+    finally:
+        coordinator.stop()
+
+
+def _recording(build, asked: list):
+    def recorded(product, variant="print", **options):
+        asked.append(product)
+        return build(product, variant, **options)
+    return recorded

@@ -49,7 +49,8 @@ VARIANTS = ("print", "screen")
 #: The page image a desktop browser (1 device pixel per CSS pixel) asks for first.
 FIRST_SIZE = (480, "trim")
 #: How long a view stays wanted after its page was opened without an event stream
-#: (the page opens its stream right after it loads).
+#: (the page opens its stream right after it loads), unless a page of another view
+#: is opened in the meantime (the browser moved on).
 INTEREST_S = 30.0
 #: How long the worker waits with nothing to do before it looks again (and, after
 #: builds, lets Python collect their garbage).
@@ -259,8 +260,16 @@ class Coordinator:
         self._listeners.append(listener)
 
     def state(self, view: View) -> ViewState:
-        """The view's state now; opening a view makes it wanted (built if stale)."""
+        """The view's state now; opening a view makes it wanted (built if stale).
+
+        Views opened before it that have no event stream are no longer wanted: their
+        page was left before it connected (a browser moving from the folder to a
+        leaflet), or cannot follow a build anyway (no JavaScript: it asks again when
+        reloaded). Rebuilding them on every save would take the two cores from the
+        view that is looked at, just as its changed pages are asked for."""
         with self._cond:
+            for other in [v for v in self._opened if v != view and not self._streams.get(v)]:
+                del self._opened[other]
             self._opened[view] = time.monotonic()
             state = self._states.setdefault(view, ViewState(view))
             if state.generation < self._generation or state.proof is None:
