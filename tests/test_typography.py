@@ -129,6 +129,20 @@ def test_no_word_is_split_across_a_page_turn(folder, department_leaflet_print):
         assert lone == [], (index + 1, lone)
 
 
+def test_no_line_is_a_word_fragment_alone(folder, department_leaflet_print):
+    """A hyphenated fragment alone on a line ("ressour-", then "cer til at skabe
+    mest mulig værdi.") is what WeasyPrint 70 made of a line that overflowed only
+    by the space at its end, on every leaflet's Fælles page and on the folder's
+    page 21 ("tydelig" alone); engine.py corrects it. pdfium joins a hyphenated
+    word into the line it ends on, so a line that begins with one is the fragment."""
+    for path in (folder.result.path, department_leaflet_print.path):
+        doc = pdfium.PdfDocument(str(path))
+        for index in range(len(doc)):
+            lines = doc[index].get_textpage().get_text_range().split("\r\n")
+            assert [line for line in lines if re.match(r"\w+\ufffe", line.strip())] == [], \
+                (path.name, index + 1)
+
+
 def hyphenated_page_ends(path: Path) -> list[int]:
     """The pages whose last line of text above the folio ends in a layout hyphen."""
     doc = pdfium.PdfDocument(str(path))
