@@ -89,6 +89,28 @@ def test_leaflet_has_the_roles_and_the_shared_statements(plain_leaflets, content
 
 
 @pytest.mark.parametrize("role_id", ROLES)
+def test_the_roles_perspectives_are_set_two_a_page_like_the_folders_spread(
+        plain_leaflets, content, role_id):
+    """While they fit, the role's pages hold its perspectives as the folder's spread
+    does: the first half on the left page, the rest on the right, each with all of its
+    statements (a flow used to part a perspective from its last statements, which then
+    stood under no heading on the next page)."""
+    result, texts = plain_leaflets[role_id]
+    first, last = result.landings["role"]
+    assert last == first + 1
+    role = content.role(role_id)
+    cells = [p for p in content.perspectives if content.statements_for(role, p)]
+    half = (len(cells) + 1) // 2
+    for index, perspective in enumerate(cells):
+        page, other = (texts[first - 1], texts[first]) if index < half \
+            else (texts[first], texts[first - 1])
+        assert normalise(perspective.heading) in page, (perspective.id, index)
+        assert normalise(perspective.heading) not in other, perspective.id
+        for statement in content.statements_for(role, perspective):
+            assert normalise(statement.text) in page, statement.id
+
+
+@pytest.mark.parametrize("role_id", ROLES)
 def test_no_other_roles_statement_appears_as_the_roles_own(plain_leaflets, content, role_id):
     """Other roles' statements may only appear on the chain page, named as theirs."""
     result, texts = plain_leaflets[role_id]

@@ -271,6 +271,33 @@ def test_a_leaflet_for_another_role_reuses_the_shared_pages_and_is_the_cold_one(
     assert outline(proof.pdf) == outline(scratch.pdf)
 
 
+def test_a_note_on_the_roles_right_page_lays_out_that_page_alone(tmp_path, caplog):
+    """A leaflet's role pages are page parts while they fit: a note edit on a
+    statement of the right-hand page lays out that page alone, and the proof is the
+    cold build's."""
+    root = copy_content(tmp_path)
+    warm = Session(content=root, jobs=1)
+    before = warm.build("leaflet", "print", role="chef", department=DEPARTMENT)
+    last = before.landings["role"][1]
+    path = root / "departments" / f"{DEPARTMENT}.yaml"
+    statement = warm.content.statements_for(warm.role("chef"),
+                                            warm.content.perspectives[-1])[0]
+    text = path.read_text(encoding="utf-8")
+    assert f"  {statement.id}:" not in text
+    path.write_text(text.replace("notes:\n", f"notes:\n  {statement.id}: Hos os taler vi om "
+                                 "det på hvert personalemøde.\n", 1), encoding="utf-8")
+    warm.refresh()
+    caplog.set_level(logging.INFO, logger="folder_builder")
+    proof = warm.build("leaflet", "print", role="chef", department=DEPARTMENT)
+    reused = [r.getMessage() for r in caplog.records if r.getMessage().startswith("reuse ")]
+    assert proof.changed_pages == {last}
+    assert reused and f"(pages {last})" in reused[0], reused
+    scratch = Session(content=root, jobs=1).build(
+        "leaflet", "print", role="chef", department=DEPARTMENT, deliver=True)
+    assert renders(proof.pdf) == renders(scratch.pdf)
+    assert "personalemøde" in page_texts(proof.pdf)[last - 1]
+
+
 def outline(pdf: bytes) -> list[tuple[str, int]]:
     """The bookmarks: title and page number."""
     with pikepdf.open(io.BytesIO(pdf)) as document:

@@ -27,10 +27,13 @@ def bends(secs: tuple[Section, ...]) -> bool:
 
 
 def overflowing(document: Document, secs: tuple[Section, ...]) -> frozenset[str]:
-    """The ids of the sections that take more pages than planned and may not grow."""
+    """The ids of the sections that take more pages than planned and may not grow, or
+    that may grow and are planned on more than one page: the layouts may set those
+    page by page first (a leaflet's role, like the folder's spreads) and let them
+    flow only once they ran over ("tight")."""
     landed = landings(anchor_pages(document), secs)
     return frozenset(sec.id for sec in secs
-                     if sec.id in landed and not sec.spec.grow
+                     if sec.id in landed and (not sec.spec.grow or sec.pages > 1)
                      and landed[sec.id].count > sec.pages)
 
 
