@@ -71,6 +71,13 @@ CASES = {
     "a text that begins with *": (
         "name: A\nquestions:\n  - *Vigtigt*: hvad virker?\n",
         3, ["a text cannot begin with * in YAML"]),
+    # YAML reads these without complaint, and leaves the text out.
+    "a text that begins with &": (
+        "name: A\ncontact: &Co Kontakt Anne Hansen\n",
+        2, ["a text cannot begin with & in YAML", '"&Co Kontakt Anne Hansen"']),
+    "a text that is only &word": (
+        "name: A\nquestions:\n  - Hvad virker?\n  - &Fælles\n",
+        4, ["a text cannot begin with & in YAML", '"&Fælles"']),
 }
 
 

@@ -149,7 +149,7 @@ def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
         return None, [Problem(f"YAML syntax error: {exc}", path)]
     finally:
         loader.dispose()
-    return data, loader.problems + _swallowed_items(text, path)
+    return data, loader.problems + _swallowed_items(text, path) + _anchors(text, path)
 
 
 if getattr(yaml, "__with_libyaml__", False):
@@ -185,7 +185,35 @@ def _fast(text: str, path: Path) -> tuple[Any, list[Problem]] | None:
         return None
     finally:
         loader.dispose()
-    return data, loader.problems + _swallowed_items(text, path)
+    return data, loader.problems + _swallowed_items(text, path) + _anchors(text, path)
+
+
+def _anchors(text: str, path: Path) -> list[Problem]:
+    """Texts that begin with "&": YAML reads "&Co" as a name of its own for the value
+    after it (an anchor) and drops it, so "contact: &Co" gives no contact at all, and
+    the file loads without a word. The content never uses anchors: each is an error
+    that says which quotes to add."""
+    if "&" not in text:
+        return []
+    lines = text.splitlines()
+    problems = []
+    try:
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if getattr(event, "anchor", None) is None:
+                continue
+            mark = event.start_mark
+            value = _value(lines[mark.line]) if mark.line < len(lines) else ""
+            if not value.startswith("&"):
+                value = "&" + event.anchor
+            shown = value if len(value) <= 40 else value[:37] + "…"
+            problems.append(Problem(
+                "YAML syntax error: YAML takes a text that begins with & for a name of its "
+                "own and leaves it out; a text cannot begin with & in YAML: put the whole "
+                f'text in double quotes, "{shown}"', path, mark.line + 1,
+                column=mark.column + 1))
+    except yaml.YAMLError:  # the loader has reported it already
+        return []
+    return problems
 
 
 def _code(character: int | str) -> int:
@@ -197,8 +225,8 @@ _OPENS_BLOCK = re.compile(r"^(?P<indent> *)(?:- )?(?P<key>[^\s#:][^:#]*):\s*(?:[
 _ITEM = re.compile(r"^(?P<indent> *)- ")
 _CURLY = "\u201c\u201d\u201e"
 #: Characters that YAML reads as its own when a text begins with them (a list, a
-#: mapping, an alias, a tag, a directive, reserved ones).
-_CANNOT_BEGIN = frozenset("[{*!%@`")
+#: mapping, an anchor, an alias, a tag, a directive, reserved ones).
+_CANNOT_BEGIN = frozenset("[{&*!%@`")
 #: A line's value: after an item's "- " and a key's "key: " (a key never begins with
 #: one of YAML's own characters, so "- [Valgfrit: Hvad?" is all value).
 _VALUE = re.compile(r"^\s*(?:-\s+)?(?:[^\s:#\[\]{}\"'*&!%@`|>-][^:#]*?:\s+)?(?P<value>.*)$")
