@@ -213,6 +213,17 @@ CONTENT_MISTAKES = {
     "expected": ("publication.yaml", "title: Sammen om Kerneopgaven",
                  "title:\n  tekst: Sammen om Kerneopgaven"),
     "contrast": ("perspectives.yaml", "colour: [100, 62, 0, 18]", "colour: [20, 10, 0, 0]"),
+    "statement-id": ("statements/chef.yaml", "chef-compliance-2:", "Chef-Økonomi:"),
+    "unknown-name-guess": ("plan.yaml", "role: faelles\n    pages: 2",
+                           "role: faeles\n    pages: 2"),
+    "date": ("publication.yaml", "year: 2021", "year: 2021\ndate: 2021-13-45"),
+    "url": ("synthesis.yaml", "url: https://lead.eu", "url: lead.eu"),
+    "language": ("publication.yaml", "language: da", "language: dansk"),
+    "role-or-each": ("plan.yaml", "role: faelles\n    pages: 2",
+                     "role: faelles\n    each: role\n    pages: 2"),
+    "hyphen-word": ("hyphenation.yaml", "  - kerne-opgave\n", "  - kerne-opgave\n  - kerne--x\n"),
+    "listed-twice": ("hyphenation.yaml", "  - kerne-opgave\n",
+                     "  - kerne-opgave\n  - kerneop-gave\n"),
 }
 
 
@@ -220,6 +231,7 @@ CONTENT_MISTAKES = {
 def test_what_the_content_loader_says_is_in_the_page_language(tmp_path, kind):
     from folder_builder.content import load_content
     from folder_builder.errors import ContentError
+    from folder_builder.hyphenation import load_hyphenation
     from folder_builder.web.i18n import say
     from folder_builder.web.loader_messages import localise
 
@@ -236,12 +248,17 @@ def test_what_the_content_loader_says_is_in_the_page_language(tmp_path, kind):
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(ContentError) as info:
         load_content(root)
+        load_hyphenation(root)  # read when a session starts
     said = {kind_of(p.message): say("da", localise(p.message)) for p in info.value.problems}
     assert kind in said, [p.message for p in info.value.problems]
     danish = said[kind]
     assert not re.search(r"\b(?:the|is|used|found|expected|needs|there)\b", danish), danish
     if kind == "not-a-role-guess":
         assert "mente du 'chef'?" in danish, danish
+    if kind == "unknown-name-guess":
+        assert danish.startswith("rolle 'faeles' findes ikke (mente du 'faelles'?)"), danish
+    if kind == "statement-id":
+        assert "'Chef-Økonomi' kan ikke være id for et udsagn" in danish, danish
     if kind == "expected":
         assert "her skal stå tekst, men der står en række felter" in danish, danish
     if kind == "contrast":  # decimals with a comma in Danish, a point in English

@@ -107,6 +107,20 @@ _NOT_A_ROLE_GUESS = N_("there is no role '{id}' in roles.yaml (did you mean '{gu
                        "file of statements is named by its role's id")
 _CONTRAST = N_("the colour {cmyk} is {rgb} in the screen PDF and gives {ratio}:1 contrast on "
                "white; text in it needs at least {least}:1: make it darker (more K)")
+_STATEMENT_ID = N_("'{id}' cannot be the id of a statement: use lower-case letters a–z "
+                   "(no æ, ø or å), digits and single hyphens, e.g. leder-af-leder")
+_ID = N_("'{id}' cannot be used as an id: use lower-case letters a–z (no æ, ø or å), "
+         "digits and single hyphens, e.g. leder-af-leder")
+_UNKNOWN_NAME_GUESS = N_("there is no {what} '{name}' (did you mean '{guess}'?); there "
+                         "are: {known}")
+_UNKNOWN_NAME = N_("there is no {what} '{name}'; there are: {known}")
+_DATE = N_("'{value}' is not a date written as YYYY-MM-DD")
+_URL = N_("a web address must begin with https:// or http://")
+_LANGUAGE = N_("'{value}' is not a language code such as da or en")
+_ROLE_OR_EACH = N_("give either 'role' or 'each', not both")
+_HYPHEN_WORD = N_("'{word}' is not a word with hyphens where it may break (kerne-opgave): "
+                  "use letters, and single hyphens between them")
+_LISTED_TWICE = N_("'{word}' is listed twice (first on line {first})")
 
 KINDS: tuple[Kind, ...] = (
     _kind("control", r"contains an invisible control character \(U\+(?P<code>[0-9A-F]+)\); "
@@ -192,6 +206,26 @@ KINDS: tuple[Kind, ...] = (
           _NOT_A_ROLE_GUESS.msgid),
     _kind("not-a-role", r"there is no role '(?P<id>[^']*)' in roles.yaml; the file name must "
           r"be a role id", _NOT_A_ROLE.msgid),
+    _kind("statement-id", r"'(?P<id>[^']*)' is not a valid statement id: use lower-case "
+          r"ASCII letters, digits and single hyphens \(e\.g\. leder-af-leder\)",
+          _STATEMENT_ID.msgid),
+    _kind("id", r"'(?P<id>[^']*)' is not a valid id: use lower-case ASCII letters, digits "
+          r"and single hyphens \(e\.g\. leder-af-leder\)", _ID.msgid),
+    _kind("unknown-name-guess", r"unknown (?P<what>role|product|section) '(?P<name>[^']*)' "
+          r"\(did you mean '(?P<guess>[^']*)'\?\); known: (?P<known>.*)",
+          _UNKNOWN_NAME_GUESS.msgid),
+    _kind("unknown-name", r"unknown (?P<what>role|product|section) '(?P<name>[^']*)'; "
+          r"known: (?P<known>.*)", _UNKNOWN_NAME.msgid),
+    _kind("date", r"'(?P<value>[^']*)' is not a date written as YYYY-MM-DD", _DATE.msgid),
+    _kind("url", r"a url must start with https:// or http://", _URL.msgid),
+    _kind("language", r"'(?P<value>[^']*)' is not a language code such as da or en",
+          _LANGUAGE.msgid),
+    _kind("role-or-each", r"give either 'role' or 'each', not both", _ROLE_OR_EACH.msgid),
+    _kind("hyphen-word", r"'(?P<word>.*)' is not a word with hyphens where it may break "
+          r"\(kerne-opgave\); use letters, and single hyphens between them",
+          _HYPHEN_WORD.msgid),
+    _kind("listed-twice", r"'(?P<word>[^']*)' is listed twice \(first on line "
+          r"(?P<first>\d+)\)", _LISTED_TWICE.msgid),
     _kind("contrast", r"the colour (?P<cmyk>\[[^\]]*\]) is (?P<rgb>rgb\([^)]*\)) in the screen PDF "
           r"and gives (?P<ratio>[\d.]+):1 contrast on white; text in it needs at least "
           r"(?P<least>[\d.]+):1 — make it darker \(more K\)", _CONTRAST.msgid),
@@ -215,6 +249,8 @@ _WORDS = {
     "product": {"leaflet": N_("leaflet"), "folder": N_("folder")},
     "each": {"role": N_("role"), "perspective": N_("perspective")},
     "side": {"left": N_("left"), "right": N_("right")},
+    # what names.unknown says is not there
+    "what": {"role": N_("role"), "product": N_("product"), "section": N_("section")},
     # schema.kind_of and what a reader expected there
     "found": {"nothing": N_("nothing"), "yes/no": N_("yes/no"),
               "a set of fields": N_("a set of fields"), "a list": N_("a list"),
