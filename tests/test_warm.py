@@ -191,6 +191,9 @@ def test_a_warm_proof_reuses_pages_and_delivering_is_reproducible(tmp_path, capl
     root = copy_content(tmp_path)
     warm, proof, [reused] = proof_after_an_edit(root, None, caplog)
     assert "6 sections after them left out" in reused, reused
+    # The chef spread starts on page 14: one page stands in for the 13 before it,
+    # its page counter advanced so that the folios come out as in the whole folder.
+    assert "the 13 pages before them stood in by 1" in reused, reused
     # One page of each spread: the chef spread's and the compliance chain's.
     assert len(proof.changed_pages) == 2
     assert f"(pages {','.join(map(str, sorted(proof.changed_pages)))})" in reused, reused

@@ -191,3 +191,18 @@ def test_a_broken_file_gets_the_python_loaders_message_and_hint(tmp_path):
     dup = tmp_path / "dup.yaml"
     dup.write_text("a: 1\na: 2\n", encoding="utf-8")
     assert "duplicate key 'a'" in yamlsource.load_yaml(dup)[1][0].message
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_an_anchor_repeated_by_an_alias_is_yaml_on_purpose(tmp_path, monkeypatch, fast):
+    """A tool that writes YAML (yaml.safe_dump) names a value it repeats with & and *:
+    that loads. An anchor nothing repeats is a text that began with & (load_yaml's
+    hint in test_yaml_hints)."""
+    if not fast:
+        monkeypatch.setattr(yamlsource, "_FastLoader", None)
+    path = tmp_path / "plan.yaml"
+    path.write_text("a: &cover\n  id: cover\nb:\n  - *cover\nc: &Co Kontakt\n",
+                    encoding="utf-8")
+    data, problems = load_yaml(path)
+    assert data["b"] == [{"id": "cover"}] and data["c"] == "Kontakt"
+    assert [(p.line, "&Co Kontakt" in p.message) for p in problems] == [(5, True)]

@@ -71,6 +71,9 @@ CFFI = ("1.15.", "1.16.", "1.17.", "2.0.", "2.1.")
 STAND_IN_PAGE = "folder-builder-stand-in"
 #: The class of a stand-in's first page, which keeps its section's page type.
 STAND_IN_FIRST = "folder-builder-stand-in-first"
+#: The named page that stands in for all the sections before a warm build's first
+#: changed one (Session._skip_before, internal/stand-in.css).
+SKIP_PAGE = "folder-builder-skip"
 #: The workarounds installed in this process, by name.
 INSTALLED: list[str] = []
 
@@ -300,7 +303,8 @@ def _no_margin_boxes_on_stand_ins() -> bool:
         return original is not None
 
     def make_margin_boxes(context, page, state):
-        if getattr(page.page_type, "name", None) == STAND_IN_PAGE or _stand_in_first(page):
+        if getattr(page.page_type, "name", None) in (STAND_IN_PAGE, SKIP_PAGE) \
+                or _stand_in_first(page):
             return ()
         return original(context, page, state)
 

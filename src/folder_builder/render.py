@@ -132,17 +132,20 @@ class Pieces:
         return self.head + "".join(self.fragments) + self.tail
 
     def with_stand_ins(self, stand_ins: Pieces, real: set[str] | frozenset[str],
-                       upto: int | None = None, own: Mapping[str, str] | None = None) -> str:
+                       upto: int | None = None, own: Mapping[str, str] | None = None, *,
+                       lead: int = 0, skip: str = "") -> str:
         """The document with the sections in ``real`` as they are and every other one
         taken from ``stand_ins`` (the same product rendered with stand-ins); with
         ``upto``, the sections from that index on left out; ``own`` gives a section's
-        fragment instead (a section with some of its pages stood in: mixed_pages)."""
+        fragment instead (a section with some of its pages stood in: mixed_pages);
+        ``skip`` replaces the ``lead`` sections before the first real one."""
         own = own or {}
-        return self.head + "".join(
+        return self.head + skip + "".join(
             own.get(sec.id) or (fragment if sec.id in real else stand_ins.fragments[index])
             for index, (sec, fragment) in enumerate(zip(self.secs[:upto],
                                                         self.fragments[:upto],
-                                                        strict=True))) + self.tail
+                                                        strict=True)) if index >= lead
+        ) + self.tail
 
 
 def cut(html: str, secs: tuple[Section, ...], extra_pages: int = 0) -> Pieces | None:

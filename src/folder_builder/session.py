@@ -117,6 +117,19 @@ class Job:
                 self.department.id if self.department else None)
 
 
+@dataclass(frozen=True)
+class Skip:
+    """What stands in for the sections before a warm build's first changed one
+    (Session._skip_before): ``html`` (none: nothing is skipped), the pages by which
+    the document's page numbers fall short of the product's (``offset``), the pages
+    skipped, and the document's bookmarks that belong to the skip (none)."""
+
+    html: str = ""
+    offset: int = 0
+    pages: int = 0
+    bookmarks: int = 0
+
+
 class Cold(enum.Enum):
     """How a product that cannot reuse earlier pages is laid out from scratch."""
 
@@ -593,14 +606,25 @@ class Session:
                 pages += again
                 stood |= set(range(first, first + counts[sec.id])) - again
         pages.sort()
-        document = self._weasyprint(pieces.with_stand_ins(stand_ins, changed, upto, own), job)
-        anchors = anchor_pages(document)
-        # The anchors in the page parts stood in are where they were.
+        # The sections before the first changed one are stood in by one or two pages
+        # that count as all of theirs (skip_before): each stand-in page costs 3 ms.
+        lead, skip = self._skip_before(present, changed, pieces, before)
+        document = self._weasyprint(pieces.with_stand_ins(stand_ins, changed, upto, own,
+                                                          lead=lead, skip=skip.html), job)
+        offset = skip.offset
+        anchors = {name: page + offset for name, page in anchor_pages(document).items()}
+        # The anchors of the sections skipped and of the page parts stood in are where
+        # they were.
+        anchors.update({anchor: before.anchors[anchor] for sec in present[:lead]
+                        for anchor in (sec.anchor, sec.end_anchor)})
         anchors.update({name: page for name, page in before.anchors.items()
                         if page in stood and name not in anchors})
         moved = [sec.id for sec in present for anchor in (sec.anchor, sec.end_anchor)
                  if anchors.get(anchor) != before.anchors.get(anchor)]
-        bookmarks = _bookmarks(document)
+        bookmarks = tuple((level, label, page + offset)
+                          for level, label, page in _bookmarks(document)[skip.bookmarks:])
+        if lead:  # 0-based pages, anchors 1-based
+            bookmarks = tuple(b for b in before.bookmarks if b[2] < skip.pages) + bookmarks
         last_page = anchors.get(present[-1].end_anchor, 0)
         if left_out:  # the rest as before: their anchors and bookmarks, after these pages
             anchors.update({anchor: before.anchors[anchor] for sec in left_out
@@ -609,7 +633,7 @@ class Session:
             if any(b[2] < last_page for b in rest):  # 0-based pages, anchors 1-based
                 moved.append("a bookmark")
             bookmarks += rest
-        if moved or len(document.pages) != (last_page if left_out else before.pages) or \
+        if moved or len(document.pages) + offset != (last_page if left_out else before.pages) or \
                 [b[::2] for b in bookmarks] != [b[::2] for b in before.bookmarks]:
             planned = planned_pages(pieces.secs)
             if any(anchors.get(sec.end_anchor, 0) > planned[sec.id][1]
@@ -621,13 +645,15 @@ class Session:
             log.info("reuse     '%s' would move; laying the product out from scratch",
                      (moved or ["the page count or a bookmark"])[0])
             return Cold.SCRATCH
-        log.info("reuse     laid out again: %s (pages %s); the rest as before%s",
+        log.info("reuse     laid out again: %s (pages %s); the rest as before%s%s",
                  ", ".join(sorted(changed)), _page_list(pages),
+                 f", the {skip.pages} pages before them stood in by "
+                 f"{skip.pages - skip.offset}" if lead else "",
                  f", {len(left_out)} sections after them left out" if left_out else "")
         html = pieces.html
         with step("export", f"pages {_page_list(pages)}"):
-            fresh = self._export(document.copy([document.pages[p - 1] for p in pages]), job,
-                                 html, elsewhere=anchors)
+            fresh = self._export(document.copy([document.pages[p - 1 - offset] for p in pages]),
+                                 job, html, elsewhere=anchors)
         with step("merge"):
             pdf = replace_pages(before.pdf, fresh, pages, None if bookmarks == before.bookmarks
                                 else [label for _, label, _ in bookmarks])
@@ -638,6 +664,29 @@ class Session:
             digests[page - 1] = digest
         return Laid(pdf, anchors, before.pages, html, pieces.secs, pieces, bookmarks,
                     tuple(digests), before.trim_mm, before.overflowing, before.logos)
+
+    def _skip_before(self, present: tuple[Section, ...], changed: frozenset[str],
+                     pieces: Pieces, before: Laid) -> tuple[int, Skip]:
+        """How many sections before the first changed one are skipped, and what stands
+        in for them: one page (two, when the count is even: the first changed section
+        must start on the same side) whose page counter ends where theirs ended, so
+        that page numbers come out as in the whole document. Not done when the layouts
+        print the page total, or a changed section refers to pages (a skipped section's
+        anchor would be missing), or a stand-in would serve as well."""
+        from .engine import SKIP_PAGE, STAND_IN_PAGE
+
+        lead = next(index for index, sec in enumerate(present) if sec.id in changed)
+        skipped = before.anchors[present[lead].anchor] - 1 if lead else 0
+        if skipped < 2 or self._layout_traits().page_total or any(
+                PAGE_REFERENCE in fragment for sec, fragment in zip(
+                    pieces.secs, pieces.fragments, strict=False) if sec.id in changed):
+            return 0, Skip()
+        count = 1 if skipped % 2 else 2
+        html = (f"<style>@page {SKIP_PAGE} {{ counter-increment: page "
+                f"{skipped - count + 1}; }}</style>"
+                + f'<div class="{STAND_IN_PAGE}"></div>' * (count - 1)
+                + f'<div class="{SKIP_PAGE}"></div>')
+        return lead, Skip(html, skipped - count, skipped, 0)
 
     def _closest(self, job: Job, rendered: Rendered
                  ) -> tuple[Laid, Pieces, frozenset[str]] | None:

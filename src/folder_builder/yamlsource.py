@@ -191,16 +191,23 @@ def _fast(text: str, path: Path) -> tuple[Any, list[Problem]] | None:
 def _anchors(text: str, path: Path) -> list[Problem]:
     """Texts that begin with "&": YAML reads "&Co" as a name of its own for the value
     after it (an anchor) and drops it, so "contact: &Co" gives no contact at all, and
-    the file loads without a word. The content never uses anchors: each is an error
-    that says which quotes to add."""
+    the file loads without a word. An anchor that no "*name" repeats elsewhere in the
+    file is such a text: each is an error that says which quotes to add. (An anchor
+    that is repeated is YAML used on purpose, as a tool writes it.)"""
     if "&" not in text:
         return []
     lines = text.splitlines()
-    problems = []
+    problems, anchored, repeated = [], [], set()
     try:
         for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-            if getattr(event, "anchor", None) is None:
-                continue
+            if isinstance(event, yaml.AliasEvent):
+                repeated.add(event.anchor)
+            elif getattr(event, "anchor", None) is not None:
+                anchored.append(event)
+    except yaml.YAMLError:  # the loader has reported it already
+        return []
+    for event in anchored:
+        if event.anchor not in repeated:
             mark = event.start_mark
             value = _value(lines[mark.line]) if mark.line < len(lines) else ""
             if not value.startswith("&"):
@@ -211,8 +218,6 @@ def _anchors(text: str, path: Path) -> list[Problem]:
                 "own and leaves it out; a text cannot begin with & in YAML: put the whole "
                 f'text in double quotes, "{shown}"', path, mark.line + 1,
                 column=mark.column + 1))
-    except yaml.YAMLError:  # the loader has reported it already
-        return []
     return problems
 
 
