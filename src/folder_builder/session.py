@@ -677,7 +677,7 @@ class Session:
 
         lead = next(index for index, sec in enumerate(present) if sec.id in changed)
         skipped = before.anchors[present[lead].anchor] - 1 if lead else 0
-        if skipped < 2 or self._layout_traits().page_total or any(
+        if skipped < 3 or self._layout_traits().page_total or any(
                 PAGE_REFERENCE in fragment for sec, fragment in zip(
                     pieces.secs, pieces.fragments, strict=False) if sec.id in changed):
             return 0, Skip()
