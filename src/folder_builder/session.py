@@ -120,14 +120,13 @@ class Job:
 @dataclass(frozen=True)
 class Skip:
     """What stands in for the sections before a warm build's first changed one
-    (Session._skip_before): ``html`` (none: nothing is skipped), the pages by which
-    the document's page numbers fall short of the product's (``offset``), the pages
-    skipped, and the document's bookmarks that belong to the skip (none)."""
+    (Session._skip_before): ``html`` (none: nothing is skipped; its pages carry no
+    bookmark), the pages by which the document's page numbers fall short of the
+    product's (``offset``), and the pages skipped."""
 
     html: str = ""
     offset: int = 0
     pages: int = 0
-    bookmarks: int = 0
 
 
 class Cold(enum.Enum):
@@ -622,7 +621,7 @@ class Session:
         moved = [sec.id for sec in present for anchor in (sec.anchor, sec.end_anchor)
                  if anchors.get(anchor) != before.anchors.get(anchor)]
         bookmarks = tuple((level, label, page + offset)
-                          for level, label, page in _bookmarks(document)[skip.bookmarks:])
+                          for level, label, page in _bookmarks(document))
         if lead:  # 0-based pages, anchors 1-based
             bookmarks = tuple(b for b in before.bookmarks if b[2] < skip.pages) + bookmarks
         last_page = anchors.get(present[-1].end_anchor, 0)
@@ -679,14 +678,14 @@ class Session:
         skipped = before.anchors[present[lead].anchor] - 1 if lead else 0
         if skipped < 3 or self._layout_traits().page_total or any(
                 PAGE_REFERENCE in fragment for sec, fragment in zip(
-                    pieces.secs, pieces.fragments, strict=False) if sec.id in changed):
+                    pieces.secs, pieces.fragments, strict=True) if sec.id in changed):
             return 0, Skip()
         count = 1 if skipped % 2 else 2
         html = (f"<style>@page {SKIP_PAGE} {{ counter-increment: page "
                 f"{skipped - count + 1}; }}</style>"
                 + f'<div class="{STAND_IN_PAGE}"></div>' * (count - 1)
                 + f'<div class="{SKIP_PAGE}"></div>')
-        return lead, Skip(html, skipped - count, skipped, 0)
+        return lead, Skip(html, skipped - count, skipped)
 
     def _closest(self, job: Job, rendered: Rendered
                  ) -> tuple[Laid, Pieces, frozenset[str]] | None:
