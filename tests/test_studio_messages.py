@@ -224,6 +224,13 @@ CONTENT_MISTAKES = {
     "hyphen-word": ("hyphenation.yaml", "  - kerne-opgave\n", "  - kerne-opgave\n  - kerne--x\n"),
     "listed-twice": ("hyphenation.yaml", "  - kerne-opgave\n",
                      "  - kerne-opgave\n  - kerneop-gave\n"),
+    "link-url": ("links.yaml", "url: https://www.youtube.com", "url: www.youtube.com"),
+    "link-qr": ("links.yaml", "    qr: true", "    qr: ja tak"),
+    "unknown-key-guess": ("links.yaml", "    qr: true", "    qr: true\n    qrr: true"),
+    "profile-not": ("print.yaml", "bleed: 3", "profile: plan.yaml\nbleed: 3"),
+    "profile-inside": ("print.yaml", "bleed: 3", "profile: ../elsewhere.icc\nbleed: 3"),
+    # not the department's missing logo, which the same words used to say
+    "profile-missing": ("print.yaml", "bleed: 3", "profile: fogra39.icc\nbleed: 3"),
 }
 
 
@@ -232,6 +239,7 @@ def test_what_the_content_loader_says_is_in_the_page_language(tmp_path, kind):
     from folder_builder.content import load_content
     from folder_builder.errors import ContentError
     from folder_builder.hyphenation import load_hyphenation
+    from folder_builder.printlinks import load_links
     from folder_builder.web.i18n import say
     from folder_builder.web.loader_messages import localise
 
@@ -249,6 +257,7 @@ def test_what_the_content_loader_says_is_in_the_page_language(tmp_path, kind):
     with pytest.raises(ContentError) as info:
         load_content(root)
         load_hyphenation(root)  # read when a session starts
+        load_links(root)
     said = {kind_of(p.message): say("da", localise(p.message)) for p in info.value.problems}
     assert kind in said, [p.message for p in info.value.problems]
     danish = said[kind]

@@ -428,7 +428,7 @@ def icc_problem(path: Path, inside: Path | None = None) -> str | None:
     if inside is not None and not path.is_relative_to(inside):
         return f"the profile must be inside the content folder ({inside})"
     if not path.is_file():
-        return f"no such file: {path}"
+        return f"there is no profile file {path}"
     from PIL import ImageCms  # Pillow comes with WeasyPrint
 
     from .colour import open_profile

@@ -121,6 +121,18 @@ _ROLE_OR_EACH = N_("give either 'role' or 'each', not both")
 _HYPHEN_WORD = N_("'{word}' is not a word with hyphens where it may break (kerne-opgave): "
                   "use letters, and single hyphens between them")
 _LISTED_TWICE = N_("'{word}' is listed twice (first on line {first})")
+_LINKS_LIST = N_("the file must have a 'links:' list")
+_LINK_NEEDS = N_("each link needs url: and print:")
+_LINK_URL = N_("url: must be a web address (https://…)")
+_LINK_PRINT = N_("print: must be the text printed for the address")
+_LINK_QR = N_("qr: must be true or false")
+_UNKNOWN_KEY_GUESS = N_("unknown field '{key}' (did you mean '{guess}'?); allowed here: "
+                        "{allowed}")
+_UNKNOWN_KEY = N_("unknown field '{key}'; allowed here: {allowed}")
+_PROFILE_INSIDE = N_("the profile must be a file of the content folder")
+_PROFILE_NOT = N_("{file} is not an ICC profile")
+_PROFILE_SPACE = N_("{file} is an ICC profile for {space}, not for CMYK printing")
+_PROFILE_MISSING = N_("there is no profile file {path}")
 
 KINDS: tuple[Kind, ...] = (
     _kind("control", r"contains an invisible control character \(U\+(?P<code>[0-9A-F]+)\); "
@@ -226,6 +238,22 @@ KINDS: tuple[Kind, ...] = (
           _HYPHEN_WORD.msgid),
     _kind("listed-twice", r"'(?P<word>[^']*)' is listed twice \(first on line "
           r"(?P<first>\d+)\)", _LISTED_TWICE.msgid),
+    _kind("links-list", r"the file must have a 'links:' list", _LINKS_LIST.msgid),
+    _kind("link-needs", r"each link needs url: and print:", _LINK_NEEDS.msgid),
+    _kind("link-url", r"url: must be a web address \(https://…\)", _LINK_URL.msgid),
+    _kind("link-print", r"print: must be the text printed for the address",
+          _LINK_PRINT.msgid),
+    _kind("link-qr", r"qr: must be true or false", _LINK_QR.msgid),
+    _kind("unknown-key-guess", r"unknown field '(?P<key>[^']*)' \(did you mean "
+          r"'(?P<guess>[^']*)'\?\); allowed here: (?P<allowed>.*)", _UNKNOWN_KEY_GUESS.msgid),
+    _kind("unknown-key", r"unknown field '(?P<key>[^']*)'; allowed here: (?P<allowed>.*)",
+          _UNKNOWN_KEY.msgid),
+    _kind("profile-inside", r"the profile must be inside the content folder \(.*\)",
+          _PROFILE_INSIDE.msgid),
+    _kind("profile-not", r"(?P<file>.+) is not an ICC profile", _PROFILE_NOT.msgid),
+    _kind("profile-space", r"(?P<file>.+) is an ICC profile for (?P<space>\S+), not for "
+          r"CMYK printing", _PROFILE_SPACE.msgid),
+    _kind("profile-missing", r"there is no profile file (?P<path>.*)", _PROFILE_MISSING.msgid),
     _kind("contrast", r"the colour (?P<cmyk>\[[^\]]*\]) is (?P<rgb>rgb\([^)]*\)) in the screen PDF "
           r"and gives (?P<ratio>[\d.]+):1 contrast on white; text in it needs at least "
           r"(?P<least>[\d.]+):1 — make it darker \(more K\)", _CONTRAST.msgid),
