@@ -34,229 +34,203 @@ class Kind:
     msgid: str
 
 
-def _kind(name: str, pattern: str, msgid: str) -> Kind:
-    return Kind(name, re.compile(pattern, re.S), msgid)
+def _kind(name: str, pattern: str, message: Message) -> Kind:
+    return Kind(name, re.compile(pattern, re.S), message.msgid)
 
 
-# The ids are marked with N_ below so that pybabel extracts them (N_ with a
-# literal); the table pairs each with the core's wording.
-_CONTROL = N_("contains an invisible character (U+{code}) that would hide or scramble "
-              "words; delete it (it often comes with text pasted from elsewhere)")
-_GLYPH = N_("the character '{char}' (U+{code}) is not in the booklet's fonts and would "
-            "print in another typeface; write it differently")
-_EMPTY = N_("the text is empty")
-_PLACEHOLDER = N_("'{{{token}}}' is not something the leaflet can fill in; the only "
-                  "placeholder is {{pages:SECTION-ID}}, remove the braces otherwise")
-_SECTION = N_("there is no section '{ref}' to refer to; the sections are: {known}")
-_NOTE_ID = N_("'{key}' is not a statement, perspective or role of the folder")
-_NOTE_ID_GUESS = N_("'{key}' is not a statement, perspective or role of the folder; "
-                    "did you mean '{guess}'?")
-_LOGO_OUTSIDE = N_("the logo must be a file of the content folder; upload it below")
-_LOGO_TYPE = N_("a logo must be an SVG or PNG file, not '{file}'; upload it below")
-_LOGO_MISSING = N_("the logo file is missing; upload the logo again below")
-_RUNS_OVER = N_("{section} runs {extra} page(s) past the {planned} it is planned for: "
-                "about {lines} lines ({mm} mm) too much. Shorten the texts marked below "
-                "by about that much")
-_PAST_PLAN = N_("this text is on page {page}, past the pages planned for it; shorten it "
-                "or the texts before it")
-_LONGEST = N_("this is the longest text of {section}: {mm} mm high")
-_CEILING = N_("the {product} would take {pages} pages, {over} more than the {limit} it "
-              "may have; the department's texts are too long by about {over} pages. "
-              "Shorten the longest of them")
-_CEILING_FIELD = N_("these texts take {mm} mm of the leaflet")
-_PLAN_PAGES = N_("section {name} takes {count} pages ({where}) but the plan gives it "
-                 "{planned}; shorten its text or give it more pages in plan.yaml")
-_PLAN_PAGES_EACH = N_("section {name} takes {count} pages ({where}) but the plan gives it "
-                      "{planned}; shorten its text or give it more pages in plan.yaml, "
-                      "where its 'pages:' is for every {each}")
-_START = N_("section '{id}' should start on a {side} page but starts on page {page}")
-# What the YAML reader says of a file edited by hand (yamlsource.py, schema.py), as the
-# proof view shows it: the hint alone where there is one (PyYAML's own words are for
-# programmers; the command line keeps them).
-_YAML = N_("the file cannot be read as YAML: {what}")
-_YAML_TAB = N_("a tab was used to indent a line; use spaces")
-_YAML_UNINDENTED = N_("the text under '{key}:' (line {at}) must be indented: put two spaces "
-                      "before each of its lines")
-_YAML_CURLY = N_('curly quotes \u201c \u201d are not quotes in YAML: put the text in straight '
-                 'double quotes "..." (curly ones may stay inside them)')
-_YAML_QUOTE_INSIDE = N_('a " inside a text in double quotes ends the text early: write \\" '
-                        "for it, or use curly quotes \u201c \u201d inside the text")
-_YAML_INDENT = N_("this line is indented {here} spaces and the line above {above}: indent it "
-                  "like the line above")
-_YAML_COLON = N_('a text that contains ": " must be put in double quotes')
-_YAML_UNCLOSED = N_("the text that begins with {quote} on this line is never ended: put a "
-                    "{quote} at its end")
-_YAML_BEGIN = N_('a text cannot begin with {char} in YAML: put the whole text in double '
-                 'quotes, "{shown}"')
-_YAML_SWALLOWED = N_("this '- ' item is indented {here} spaces and the item above {above}, so "
-                     "it is read as part of the item above: indent it like the item above")
-_FILE_EMPTY = N_("the file is empty")
-_DUPLICATE_KEY = N_("'{key}' is given twice (first on line {first}); each may be given once")
-_UNKNOWN_FIELD = N_("unknown field; the fields here are: {allowed}")
-_UNKNOWN_FIELD_GUESS = N_("unknown field (did you mean '{guess}'?); the fields here are: "
-                          "{allowed}")
-_MISSING_FIELD = N_("this field is missing")
-# What the content's loader says of the folder's own files (content.py).
-_EXPECTED = N_("expected {wanted}, found {found}")
-_STATEMENT_TWICE = N_("the statement id '{id}' is already used at {where}")
-_ID_TWICE = N_("the id '{id}' is used twice (first on line {first})")
-_NO_STATEMENTS = N_("the role '{id}' has no file of statements ({file})")
-_NOT_A_ROLE = N_("there is no role '{id}' in roles.yaml; a file of statements is named by "
-                 "its role's id")
-_NOT_A_ROLE_GUESS = N_("there is no role '{id}' in roles.yaml (did you mean '{guess}'?); a "
-                       "file of statements is named by its role's id")
-_CONTRAST = N_("the colour {cmyk} is {rgb} in the screen PDF and gives {ratio}:1 contrast on "
-               "white; text in it needs at least {least}:1: make it darker (more K)")
-_STATEMENT_ID = N_("'{id}' cannot be the id of a statement: use lower-case letters a–z "
-                   "(no æ, ø or å), digits and single hyphens, e.g. leder-af-leder")
-_ID = N_("'{id}' cannot be used as an id: use lower-case letters a–z (no æ, ø or å), "
-         "digits and single hyphens, e.g. leder-af-leder")
-_UNKNOWN_NAME_GUESS = N_("there is no {what} '{name}' (did you mean '{guess}'?); there "
-                         "are: {known}")
-_UNKNOWN_NAME = N_("there is no {what} '{name}'; there are: {known}")
-_DATE = N_("'{value}' is not a date written as YYYY-MM-DD")
-_URL = N_("a web address must begin with https:// or http://")
-_LANGUAGE = N_("'{value}' is not a language code such as da or en")
-_ROLE_OR_EACH = N_("give either 'role' or 'each', not both")
-_HYPHEN_WORD = N_("'{word}' is not a word with hyphens where it may break (kerne-opgave): "
-                  "use letters, and single hyphens between them")
-_LISTED_TWICE = N_("'{word}' is listed twice (first on line {first})")
-_LINKS_LIST = N_("the file must have a 'links:' list")
-_LINK_NEEDS = N_("each link needs url: and print:")
-_LINK_URL = N_("url: must be a web address (https://…)")
-_LINK_PRINT = N_("print: must be the text printed for the address")
-_LINK_QR = N_("qr: must be true or false")
-_UNKNOWN_KEY_GUESS = N_("unknown field '{key}' (did you mean '{guess}'?); allowed here: "
-                        "{allowed}")
-_UNKNOWN_KEY = N_("unknown field '{key}'; allowed here: {allowed}")
-_PROFILE_INSIDE = N_("the profile must be a file of the content folder")
-_PROFILE_NOT = N_("{file} is not an ICC profile")
-_PROFILE_SPACE = N_("{file} is an ICC profile for {space}, not for CMYK printing")
-_PROFILE_MISSING = N_("there is no profile file {path}")
-
+# Each kind: its name, the core's wording, and the studio's message, marked with N_ (a
+# literal) so that pybabel extracts it.
 KINDS: tuple[Kind, ...] = (
     _kind("control", r"contains an invisible control character \(U\+(?P<code>[0-9A-F]+)\); "
-          r"remove it", _CONTROL.msgid),
+          r"remove it",
+          N_("contains an invisible character (U+{code}) that would hide or scramble words; "
+             "delete it (it often comes with text pasted from elsewhere)")),
     _kind("glyph", r"the character '(?P<char>.+?)' \(U\+(?P<code>[0-9A-F]+)[^)]*\) is not in "
-          r"the project's fonts.*", _GLYPH.msgid),
-    _kind("empty", r"the text is empty", _EMPTY.msgid),
+          r"the project's fonts.*",
+          N_("the character '{char}' (U+{code}) is not in the booklet's fonts and would print "
+             "in another typeface; write it differently")),
+    _kind("empty", r"the text is empty",
+          N_("the text is empty")),
     _kind("placeholder", r"unknown placeholder '\{(?P<token>.*)\}'; the only one is .*",
-          _PLACEHOLDER.msgid),
+          N_("'{{{token}}}' is not something the leaflet can fill in; the only placeholder is "
+             "{{pages:SECTION-ID}}, remove the braces otherwise")),
     _kind("section", r"unknown section '(?P<ref>[^']*)'(?: \(did you mean [^)]*\))?; "
-          r"known: (?P<known>.*)", _SECTION.msgid),
+          r"known: (?P<known>.*)",
+          N_("there is no section '{ref}' to refer to; the sections are: {known}")),
     _kind("note-id-guess", r"unknown statement, role or perspective '(?P<key>[^']*)' "
-          r"\(did you mean '(?P<guess>[^']*)'\?\).*", _NOTE_ID_GUESS.msgid),
+          r"\(did you mean '(?P<guess>[^']*)'\?\).*",
+          N_("'{key}' is not a statement, perspective or role of the folder; did you mean "
+             "'{guess}'?")),
     _kind("note-id", r"unknown statement, role or perspective '(?P<key>[^']*)'.*",
-          _NOTE_ID.msgid),
+          N_("'{key}' is not a statement, perspective or role of the folder")),
     _kind("logo-outside", r"the logo must be inside the content folder .*",
-          _LOGO_OUTSIDE.msgid),
+          N_("the logo must be a file of the content folder; upload it below")),
     _kind("logo-type", r"a logo must be an SVG or PNG file, not '(?P<file>[^']*)'",
-          _LOGO_TYPE.msgid),
-    _kind("logo-missing", r"no such file: .*", _LOGO_MISSING.msgid),
+          N_("a logo must be an SVG or PNG file, not '{file}'; upload it below")),
+    _kind("logo-missing", r"no such file: .*",
+          N_("the logo file is missing; upload the logo again below")),
     _kind("runs-over", r"(?P<section>.+?) runs (?P<extra>\d+) pages? past the (?P<planned>\d+) "
           r"it is planned for, onto [^:]*: about (?P<lines>\d+) lines? of text, "
-          r"(?P<mm>\d+) mm too much\..*", _RUNS_OVER.msgid),
-    _kind("past-plan", r".+ is on page (?P<page>\d+), past the plan", _PAST_PLAN.msgid),
+          r"(?P<mm>\d+) mm too much\..*",
+          N_("{section} runs {extra} page(s) past the {planned} it is planned for: about "
+             "{lines} lines ({mm} mm) too much. Shorten the texts marked below by about that "
+             "much")),
+    _kind("past-plan", r".+ is on page (?P<page>\d+), past the plan",
+          N_("this text is on page {page}, past the pages planned for it; shorten it or the "
+             "texts before it")),
     _kind("longest", r"the longest text of (?P<section>.+) is .+ \((?P<mm>\d+) mm high\)",
-          _LONGEST.msgid),
+          N_("this is the longest text of {section}: {mm} mm high")),
     _kind("ceiling", r"the (?P<product>\w+) would take (?P<pages>\d+) pages, (?P<over>\d+) "
-          r"more than the most the plan allows \((?P<limit>\d+)\).*", _CEILING.msgid),
+          r"more than the most the plan allows \((?P<limit>\d+)\).*",
+          N_("the {product} would take {pages} pages, {over} more than the {limit} it may have; "
+             "the department's texts are too long by about {over} pages. Shorten the longest "
+             "of them")),
     _kind("ceiling-field", r"\S+ take (?P<mm>\d+) mm of text in the leaflet",
-          _CEILING_FIELD.msgid),
+          N_("these texts take {mm} mm of the leaflet")),
     # The page plan's side of a section that ran over (checks.check_fit, with
     # proof._plan_hints), as the proof view lists it after the texts.
     _kind("plan-pages-each", r"section (?P<name>'[^']*'(?: \(.*?\))?) takes (?P<count>\d+) "
           r"pages \((?P<where>[\d–]+)\) but the plan gives it (?P<planned>\d+); shorten its "
           r"text or give it more pages in the plan \(this 'pages:' applies to every "
-          r"(?P<each>\w+), each: \w+\)", _PLAN_PAGES_EACH.msgid),
+          r"(?P<each>\w+), each: \w+\)",
+          N_("section {name} takes {count} pages ({where}) but the plan gives it {planned}; "
+             "shorten its text or give it more pages in plan.yaml, where its 'pages:' is for "
+             "every {each}")),
     _kind("plan-pages", r"section (?P<name>'[^']*'(?: \(.*?\))?) takes (?P<count>\d+) "
           r"pages \((?P<where>[\d–]+)\) but the plan gives it (?P<planned>\d+); shorten its "
-          r"text or give it more pages in the plan", _PLAN_PAGES.msgid),
+          r"text or give it more pages in the plan",
+          N_("section {name} takes {count} pages ({where}) but the plan gives it {planned}; "
+             "shorten its text or give it more pages in plan.yaml")),
     _kind("start", r"section '(?P<id>[^']*)' should start on a (?P<side>left|right) page but "
-          r"starts on page (?P<page>\d+)", _START.msgid),
-    # A YAML syntax error with its hint (yamlsource._hint), then one without.
+          r"starts on page (?P<page>\d+)",
+          N_("section '{id}' should start on a {side} page but starts on page {page}")),
+    # What the YAML reader says of a file edited by hand (yamlsource.py, schema.py), as
+    # the proof view shows it: the hint alone where there is one (PyYAML's own words are
+    # for programmers; the command line keeps them). A YAML syntax error with its hint
+    # (yamlsource._hint), then one without.
     _kind("yaml-tab", r"YAML syntax error: .*; a tab was used for indentation, use spaces",
-          _YAML_TAB.msgid),
+          N_("a tab was used to indent a line; use spaces")),
     _kind("yaml-unindented", r"YAML syntax error: .*; the text under '(?P<key>[^']*):' "
-          r"\(line (?P<at>\d+)\) must be indented: .*", _YAML_UNINDENTED.msgid),
+          r"\(line (?P<at>\d+)\) must be indented: .*",
+          N_("the text under '{key}:' (line {at}) must be indented: put two spaces before each "
+             "of its lines")),
     _kind("yaml-curly", r"YAML syntax error: .*; curly quotes .* are not quotes in YAML: .*",
-          _YAML_CURLY.msgid),
+          N_("curly quotes “ ” are not quotes in YAML: put the text in straight double quotes "
+             '"..." (curly ones may stay inside them)')),
     _kind("yaml-quote-inside", r'YAML syntax error: .*; a " inside a double-quoted text ends '
-          r"the text early: .*", _YAML_QUOTE_INSIDE.msgid),
+          r"the text early: .*",
+          N_('a " inside a text in double quotes ends the text early: write \\" for it, or use '
+             "curly quotes “ ” inside the text")),
     _kind("yaml-indent", r"YAML syntax error: .*; this line is indented (?P<here>\d+) spaces? "
           r"and the line above (?P<above>\d+) spaces?: indent it like the line above",
-          _YAML_INDENT.msgid),
+          N_("this line is indented {here} spaces and the line above {above}: indent it like "
+             "the line above")),
     _kind("yaml-colon", r'YAML syntax error: .*; text that contains ": " must be put in double '
-          r"quotes", _YAML_COLON.msgid),
+          r"quotes",
+          N_('a text that contains ": " must be put in double quotes')),
     _kind("yaml-unclosed", r"YAML syntax error: .*; the text that begins with (?P<quote>.) on "
-          r"this line is never ended: .*", _YAML_UNCLOSED.msgid),
+          r"this line is never ended: .*",
+          N_("the text that begins with {quote} on this line is never ended: put a {quote} at "
+             "its end")),
     _kind("yaml-begin", r"YAML syntax error: .*; a text cannot begin with (?P<char>.) in YAML: "
-          r'put the whole text in double quotes, "(?P<shown>.*)"', _YAML_BEGIN.msgid),
-    _kind("yaml", r"YAML syntax error: (?P<what>.*)", _YAML.msgid),
+          r'put the whole text in double quotes, "(?P<shown>.*)"',
+          N_("a text cannot begin with {char} in YAML: put the whole text in double quotes, "
+             '"{shown}"')),
+    _kind("yaml", r"YAML syntax error: (?P<what>.*)",
+          N_("the file cannot be read as YAML: {what}")),
     _kind("yaml-swallowed", r"this '- ' item is indented (?P<here>\d+) spaces? and the item "
           r"above (?P<above>\d+) spaces?, so YAML reads it as part of the item above: .*",
-          _YAML_SWALLOWED.msgid),
-    _kind("file-empty", r"the file is empty", _FILE_EMPTY.msgid),
+          N_("this '- ' item is indented {here} spaces and the item above {above}, so it is "
+             "read as part of the item above: indent it like the item above")),
+    _kind("file-empty", r"the file is empty",
+          N_("the file is empty")),
     _kind("duplicate-key", r"duplicate key '(?P<key>.*)' \(first given on line "
-          r"(?P<first>\d+)\); each key may appear only once", _DUPLICATE_KEY.msgid),
+          r"(?P<first>\d+)\); each key may appear only once",
+          N_("'{key}' is given twice (first on line {first}); each may be given once")),
     _kind("unknown-field-guess", r"unknown field \(did you mean '(?P<guess>[^']*)'\?\); "
-          r"allowed here: (?P<allowed>.*)", _UNKNOWN_FIELD_GUESS.msgid),
+          r"allowed here: (?P<allowed>.*)",
+          N_("unknown field (did you mean '{guess}'?); the fields here are: {allowed}")),
     _kind("unknown-field", r"unknown field; allowed here: (?P<allowed>.*)",
-          _UNKNOWN_FIELD.msgid),
-    _kind("missing-field", r"this field is missing", _MISSING_FIELD.msgid),
+          N_("unknown field; the fields here are: {allowed}")),
+    _kind("missing-field", r"this field is missing",
+          N_("this field is missing")),
+    # What the content's loader says of the folder's own files (content.py, and the
+    # hyphenation and links lists).
     _kind("expected", r"expected (?P<wanted>text|a list of '- ' items|a set of 'name: value' "
           r"fields), found (?P<found>nothing|yes/no|a set of fields|a list|a number|text)",
-          _EXPECTED.msgid),
+          N_("expected {wanted}, found {found}")),
     _kind("statement-twice", r"statement id '(?P<id>[^']*)' is already used at (?P<where>.*)",
-          _STATEMENT_TWICE.msgid),
+          N_("the statement id '{id}' is already used at {where}")),
     _kind("id-twice", r"id '(?P<id>[^']*)' is used twice \(first on line (?P<first>\d+)\)",
-          _ID_TWICE.msgid),
+          N_("the id '{id}' is used twice (first on line {first})")),
     _kind("no-statements", r"role '(?P<id>[^']*)' has no statements file \((?P<file>[^)]*)\)",
-          _NO_STATEMENTS.msgid),
+          N_("the role '{id}' has no file of statements ({file})")),
     _kind("not-a-role-guess", r"there is no role '(?P<id>[^']*)' in roles.yaml \(did you mean "
           r"'(?P<guess>[^']*?)(?:\.yaml)?'\?\); the file name must be a role id",
-          _NOT_A_ROLE_GUESS.msgid),
+          N_("there is no role '{id}' in roles.yaml (did you mean '{guess}'?); a file of "
+             "statements is named by its role's id")),
     _kind("not-a-role", r"there is no role '(?P<id>[^']*)' in roles.yaml; the file name must "
-          r"be a role id", _NOT_A_ROLE.msgid),
+          r"be a role id",
+          N_("there is no role '{id}' in roles.yaml; a file of statements is named by its "
+             "role's id")),
     _kind("statement-id", r"'(?P<id>[^']*)' is not a valid statement id: use lower-case "
           r"ASCII letters, digits and single hyphens \(e\.g\. leder-af-leder\)",
-          _STATEMENT_ID.msgid),
+          N_("'{id}' cannot be the id of a statement: use lower-case letters a–z (no æ, ø or "
+             "å), digits and single hyphens, e.g. leder-af-leder")),
     _kind("id", r"'(?P<id>[^']*)' is not a valid id: use lower-case ASCII letters, digits "
-          r"and single hyphens \(e\.g\. leder-af-leder\)", _ID.msgid),
+          r"and single hyphens \(e\.g\. leder-af-leder\)",
+          N_("'{id}' cannot be used as an id: use lower-case letters a–z (no æ, ø or å), digits "
+             "and single hyphens, e.g. leder-af-leder")),
     _kind("unknown-name-guess", r"unknown (?P<what>role|product|section) '(?P<name>[^']*)' "
           r"\(did you mean '(?P<guess>[^']*)'\?\); known: (?P<known>.*)",
-          _UNKNOWN_NAME_GUESS.msgid),
+          N_("there is no {what} '{name}' (did you mean '{guess}'?); there are: {known}")),
     _kind("unknown-name", r"unknown (?P<what>role|product|section) '(?P<name>[^']*)'; "
-          r"known: (?P<known>.*)", _UNKNOWN_NAME.msgid),
-    _kind("date", r"'(?P<value>[^']*)' is not a date written as YYYY-MM-DD", _DATE.msgid),
-    _kind("url", r"a url must start with https:// or http://", _URL.msgid),
+          r"known: (?P<known>.*)",
+          N_("there is no {what} '{name}'; there are: {known}")),
+    _kind("date", r"'(?P<value>[^']*)' is not a date written as YYYY-MM-DD",
+          N_("'{value}' is not a date written as YYYY-MM-DD")),
+    _kind("url", r"a url must start with https:// or http://",
+          N_("a web address must begin with https:// or http://")),
     _kind("language", r"'(?P<value>[^']*)' is not a language code such as da or en",
-          _LANGUAGE.msgid),
-    _kind("role-or-each", r"give either 'role' or 'each', not both", _ROLE_OR_EACH.msgid),
+          N_("'{value}' is not a language code such as da or en")),
+    _kind("role-or-each", r"give either 'role' or 'each', not both",
+          N_("give either 'role' or 'each', not both")),
     _kind("hyphen-word", r"'(?P<word>.*)' is not a word with hyphens where it may break "
           r"\(kerne-opgave\); use letters, and single hyphens between them",
-          _HYPHEN_WORD.msgid),
+          N_("'{word}' is not a word with hyphens where it may break (kerne-opgave): use "
+             "letters, and single hyphens between them")),
     _kind("listed-twice", r"'(?P<word>[^']*)' is listed twice \(first on line "
-          r"(?P<first>\d+)\)", _LISTED_TWICE.msgid),
-    _kind("links-list", r"the file must have a 'links:' list", _LINKS_LIST.msgid),
-    _kind("link-needs", r"each link needs url: and print:", _LINK_NEEDS.msgid),
-    _kind("link-url", r"url: must be a web address \(https://…\)", _LINK_URL.msgid),
+          r"(?P<first>\d+)\)",
+          N_("'{word}' is listed twice (first on line {first})")),
+    _kind("links-list", r"the file must have a 'links:' list",
+          N_("the file must have a 'links:' list")),
+    _kind("link-needs", r"each link needs url: and print:",
+          N_("each link needs url: and print:")),
+    _kind("link-url", r"url: must be a web address \(https://…\)",
+          N_("url: must be a web address (https://…)")),
     _kind("link-print", r"print: must be the text printed for the address",
-          _LINK_PRINT.msgid),
-    _kind("link-qr", r"qr: must be true or false", _LINK_QR.msgid),
+          N_("print: must be the text printed for the address")),
+    _kind("link-qr", r"qr: must be true or false",
+          N_("qr: must be true or false")),
     _kind("unknown-key-guess", r"unknown field '(?P<key>[^']*)' \(did you mean "
-          r"'(?P<guess>[^']*)'\?\); allowed here: (?P<allowed>.*)", _UNKNOWN_KEY_GUESS.msgid),
+          r"'(?P<guess>[^']*)'\?\); allowed here: (?P<allowed>.*)",
+          N_("unknown field '{key}' (did you mean '{guess}'?); allowed here: {allowed}")),
     _kind("unknown-key", r"unknown field '(?P<key>[^']*)'; allowed here: (?P<allowed>.*)",
-          _UNKNOWN_KEY.msgid),
+          N_("unknown field '{key}'; allowed here: {allowed}")),
     _kind("profile-inside", r"the profile must be inside the content folder \(.*\)",
-          _PROFILE_INSIDE.msgid),
-    _kind("profile-not", r"(?P<file>.+) is not an ICC profile", _PROFILE_NOT.msgid),
+          N_("the profile must be a file of the content folder")),
+    _kind("profile-not", r"(?P<file>.+) is not an ICC profile",
+          N_("{file} is not an ICC profile")),
     _kind("profile-space", r"(?P<file>.+) is an ICC profile for (?P<space>\S+), not for "
-          r"CMYK printing", _PROFILE_SPACE.msgid),
-    _kind("profile-missing", r"there is no profile file (?P<path>.*)", _PROFILE_MISSING.msgid),
+          r"CMYK printing",
+          N_("{file} is an ICC profile for {space}, not for CMYK printing")),
+    _kind("profile-missing", r"there is no profile file (?P<path>.*)",
+          N_("there is no profile file {path}")),
     _kind("contrast", r"the colour (?P<cmyk>\[[^\]]*\]) is (?P<rgb>rgb\([^)]*\)) in the screen PDF "
           r"and gives (?P<ratio>[\d.]+):1 contrast on white; text in it needs at least "
-          r"(?P<least>[\d.]+):1 — make it darker \(more K\)", _CONTRAST.msgid),
+          r"(?P<least>[\d.]+):1 — make it darker \(more K\)",
+          N_("the colour {cmyk} is {rgb} in the screen PDF and gives {ratio}:1 contrast on "
+             "white; text in it needs at least {least}:1: make it darker (more K)")),
 )
 
 #: A section as the fit guard names it (overflow.reader_name), in the studio's words.
