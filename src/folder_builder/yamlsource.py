@@ -210,14 +210,11 @@ def _anchors(text: str, path: Path) -> list[Problem]:
         if event.anchor not in repeated:
             mark = event.start_mark
             value = _value(lines[mark.line]) if mark.line < len(lines) else ""
-            if not value.startswith("&"):
-                value = "&" + event.anchor
-            shown = value if len(value) <= 40 else value[:37] + "…"
             problems.append(Problem(
                 "YAML syntax error: YAML takes a text that begins with & for a name of its "
-                "own and leaves it out; a text cannot begin with & in YAML: put the whole "
-                f'text in double quotes, "{shown}"', path, mark.line + 1,
-                column=mark.column + 1))
+                "own and leaves it out; "
+                + _cannot_begin(value if value.startswith("&") else "&" + event.anchor),
+                path, mark.line + 1, column=mark.column + 1))
     return problems
 
 
@@ -259,6 +256,14 @@ def _value(line: str) -> str:
     return found["value"].strip() if found else ""
 
 
+def _cannot_begin(value: str) -> str:
+    """The hint for a text that begins with one of YAML's own characters: the whole
+    text (up to 40 characters) in the quotes it needs."""
+    shown = value if len(value) <= 40 else value[:37] + "…"
+    return (f"a text cannot begin with {value[0]} in YAML: put the whole text in double "
+            f'quotes, "{shown}"')
+
+
 def _hint(text: str, mark: yaml.Mark | None, context_mark: yaml.Mark | None = None,
           context: str | None = None) -> tuple[str, int | None]:
     """A plain-words hint for the mistakes hand-editors make, and the 1-based line
@@ -280,9 +285,7 @@ def _hint(text: str, mark: yaml.Mark | None, context_mark: yaml.Mark | None = No
     for at in (began, index):
         value = _value(lines[at]) if at is not None else ""
         if value[:1] in _CANNOT_BEGIN:
-            shown = value if len(value) <= 40 else value[:37] + "…"
-            return (f"; a text cannot begin with {value[0]} in YAML: put the whole text in "
-                    f'double quotes, "{shown}"', at + 1)
+            return "; " + _cannot_begin(value), at + 1
     # Text under "introduction: |" or "notes:" that is not indented under its key.
     for j in range(index, max(index - 40, -1), -1):
         opener = _OPENS_BLOCK.match(lines[j]) if j < len(lines) else None
