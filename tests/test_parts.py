@@ -10,9 +10,9 @@ import pypdfium2 as pdfium
 import pytest
 
 import folder_builder.parts as parts_module
-from conftest import CONTENT, copy_content, page_texts
+from conftest import CONTENT, copy_content, normalise, page_texts
 from folder_builder.build import BuildOptions, build
-from folder_builder.content import load_content
+from folder_builder.content import load_content, load_department
 from folder_builder.errors import ContentError, LayoutError, Problem
 from folder_builder.parts import PARTS, planned_pages, run_side_by_side, split
 from folder_builder.render import STAND_IN, Renderer, context, cut, render_html
@@ -254,3 +254,95 @@ def test_simple_types_are_cffis_own_without_parsing(monkeypatch):
         ffi.typeof("no_such_type[4]")
     with pytest.raises(CDefError, match="no_such_type"):
         ffi.typeof("no_such_type *")
+
+
+# --- a leaflet's shared part ------------------------------------------------------
+
+DEPARTMENT = "eksempel-dagtilbud-nord"
+
+
+def _pixels(pdf: bytes) -> list[bytes]:
+    document = pdfium.PdfDocument(pdf)
+    return [page.render(scale=50 / 72).to_pil().tobytes() for page in document]
+
+
+def test_a_leaflet_shares_what_is_the_same_for_every_role():
+    """The model, the shared role's page and the back are the same in every role's
+    leaflet for a department; the cover, the role's pages and the chain are not."""
+    content = load_content(CONTENT)
+    env = environment(layout_dirs(None))
+    department = load_department(content.find_department(DEPARTMENT), content)
+    leaflets = [cut(*render_html(content, "leaflet", env, role=content.role(role),
+                                 department=department))
+                for role in ("chef", "medarbejder")]
+    shared = parts_module.shared_sections(*leaflets)
+    assert {"model", "faelles", "back"} <= shared
+    assert not {"cover", "role", "chain"} & shared
+    assert parts_module.shared_sections(leaflets[0], leaflets[0]) == {
+        sec.id for sec in leaflets[0].secs}
+
+
+def test_the_next_role_reuses_the_shared_pages_and_gives_the_bytes_of_a_fresh_build(
+        tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="folder_builder")
+    session = Session(CONTENT, jobs=1)
+    session.build("leaflet", role="chef", department=DEPARTMENT, deliver=True)
+    assert not any("shared part kept" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    second = session.build("leaflet", role="medarbejder", department=DEPARTMENT, deliver=True)
+    assert any("shared part kept" in r.getMessage() for r in caplog.records)
+    # A fresh session lays both parts out (side by side): the same bytes.
+    fresh = Session(CONTENT).build("leaflet", role="medarbejder", department=DEPARTMENT,
+                                   deliver=True)
+    assert fresh.pdf == second.pdf
+    # And the pages of a whole layout, the shared ones taken from the chef's leaflet.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Session, "_lay_out_shared", lambda self, *args: None)
+        whole = Session(CONTENT, jobs=1).build("leaflet", role="medarbejder",
+                                               department=DEPARTMENT, deliver=True)
+    assert whole.pdf != second.pdf
+    assert _pixels(whole.pdf) == _pixels(second.pdf)
+    assert [normalise(t) for t in page_texts_of(whole.pdf)] == \
+        [normalise(t) for t in page_texts_of(second.pdf)]
+
+
+def page_texts_of(pdf: bytes) -> list[str]:
+    return [page.get_textpage().get_text_range() for page in pdfium.PdfDocument(pdf)]
+
+
+def test_a_changed_layout_is_not_taken_from_the_shared_pages(tmp_path):
+    """The shared part is laid out again after a stylesheet changed, though its HTML
+    did not: the back page's text hidden shows on the next role's leaflet."""
+    root = copy_content(tmp_path)
+    layouts = tmp_path / "layouts"
+    layouts.mkdir()
+    style = layouts / "style.css"
+    original = find_file(layout_dirs(None), "style.css").read_text(encoding="utf-8")
+    style.write_text(original, encoding="utf-8")
+    session = Session(root, layouts, jobs=1)
+    first = session.build("leaflet", role="chef", department=DEPARTMENT, deliver=True)
+    brief = "udfordrer den måde"
+    assert brief in normalise(page_texts_of(first.pdf)[-1])
+    style.write_text(original + "\n.synthesis-brief { display: none; }\n", encoding="utf-8")
+    assert style in session.refresh()
+    after = session.build("leaflet", role="medarbejder", department=DEPARTMENT, deliver=True)
+    assert brief not in normalise(page_texts_of(after.pdf)[-1])
+
+
+def test_a_role_whose_pages_grow_is_laid_out_whole(tmp_path, caplog):
+    """Long notes make the role's pages grow: the parts disagree on where the chain
+    lands, and the leaflet is laid out whole, grown by a sheet."""
+    root = copy_content(tmp_path)
+    note = ("Hos os betyder det, at vi drøfter udsagnet på hvert teammøde og skriver ned, "
+            "hvad vi gør anderledes bagefter, og hvem der følger op på det næste gang.")
+    content = load_content(root)
+    ids = [s.id for s in content.statements if s.role == "chef"]
+    (root / "departments" / "lang.yaml").write_text(
+        "name: Afdeling Lang\nnotes:\n" + "".join(f"  {i}: {note}\n" for i in ids),
+        encoding="utf-8")
+    caplog.set_level(logging.INFO, logger="folder_builder")
+    result = Session(root, jobs=1).build("leaflet", role="chef", department="lang",
+                                         deliver=True)
+    assert result.pages == 12
+    assert any("disagree" in r.getMessage() and "whole" in r.getMessage()
+               for r in caplog.records)

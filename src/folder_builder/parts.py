@@ -71,6 +71,10 @@ class LaidPart:
     pages: int
     #: (level, label, page) of every bookmark
     bookmarks: tuple[tuple[int, str, int], ...] = ()
+    #: the printed size (mm) of every department logo on the part's own pages
+    logos: tuple[tuple[float, float], ...] = ()
+    #: the part's own sections that ran over their pages in a plan that bends (fit.py)
+    overflowing: frozenset[str] = frozenset()
 
 
 def planned_pages(secs: Sequence[Section]) -> dict[str, tuple[int, int]]:
@@ -113,6 +117,19 @@ def split(pieces: Pieces, parts: int = PARTS) -> list[Part] | None:
                  1 if start == 0 else planned[secs[start].id][0],
                  total if end == len(secs) else planned[secs[end].id][0] - 1)
             for start, end in itertools.pairwise(cuts)]
+
+
+def shared_sections(pieces: Pieces, other: Pieces) -> frozenset[str]:
+    """The sections whose HTML is the same in ``pieces`` and in ``other``, the same
+    product rendered for another role: what a leaflet shares with every other role's
+    leaflet for the same department (the model, the shared role's page, the back), laid
+    out once and reused (Session._lay_out_shared). Empty when the two are not cut into
+    the same sections."""
+    if [sec.id for sec in pieces.secs] != [sec.id for sec in other.secs]:
+        return frozenset()
+    return frozenset(sec.id for sec, mine, theirs in zip(pieces.secs, pieces.fragments,
+                                                         other.fragments, strict=True)
+                     if mine == theirs)
 
 
 def disagreement(secs: Sequence[Section], parts: Sequence[Part],
@@ -162,12 +179,15 @@ def merge(parts: Sequence[Part], laid: Sequence[LaidPart]) -> bytes:
 
 
 def replace_pages(base_pdf: bytes, new_pdf: bytes, pages: Sequence[int],
-                  titles: Sequence[str] | None = None) -> bytes | None:
+                  titles: Sequence[str] | None = None, *,
+                  deterministic: bool = False) -> bytes | None:
     """``base_pdf`` with its pages ``pages`` (1-based, ascending) replaced by the pages
     of ``new_pdf``, in order: a laid-out product whose changed sections were laid out
     again. The outline keeps pointing at the same page numbers; with ``titles`` its
     entries, in document order, are renamed (None if their number differs). The new
-    pages' font subsets get tags of their own where the base uses theirs."""
+    pages' font subsets get tags of their own where the base uses theirs. With
+    ``deterministic``, the same two PDFs give the same bytes (a delivered PDF); a
+    proof saves the digest that takes."""
     import pikepdf
 
     base = pikepdf.open(BytesIO(base_pdf))
@@ -192,7 +212,7 @@ def replace_pages(base_pdf: bytes, new_pdf: bytes, pages: Sequence[int],
     for item, page_index in outline:
         item.Dest[0] = base.pages[page_index].obj
     out = BytesIO()
-    base.save(out, compress_streams=False,
+    base.save(out, compress_streams=False, deterministic_id=deterministic,
               object_stream_mode=pikepdf.ObjectStreamMode.disable)
     new.close()
     return out.getvalue()

@@ -18,6 +18,7 @@ from one thread at a time.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import enum
 import functools
@@ -200,6 +201,9 @@ class Session:
         self._last_pages: dict[tuple, tuple[tuple, tuple[bytes, ...]]] = {}
         self._departments: dict[Path, tuple[tuple[int, int], Department]] = {}
         self._logos: dict[tuple[Path, str, tuple[int, int]], str] = {}
+        #: the pages a leaflet shares with the other roles' leaflets, by the digest of
+        #: the HTML that lays them out and the variant (_lay_out_shared)
+        self._shared: OrderedDict[tuple[bytes, str], LaidPart] = OrderedDict()
         #: The roles whose leaflets this run makes (a batch sets them all), so that a
         #: department's note is a warning only if none of them shows it.
         self.leaflet_roles: tuple[Role, ...] | None = None
@@ -213,6 +217,8 @@ class Session:
 
         self._font_config = font_configuration()
         self._css_cache: dict = {}
+        if hasattr(self, "_shared"):  # laid out by the engine before
+            self._shared.clear()
         #: what the stylesheets do across pages (crosspage.py), once read
         self._traits: Traits | None = None
         # Fonts load once per FontConfiguration, so the files the first PDF's fetcher
@@ -293,9 +299,7 @@ class Session:
             self._departments = {path: kept for path, kept in self._departments.items()
                                  if path.resolve() not in changed}
             if any(path.suffix.lower() not in TEXT_SUFFIXES for path in changed):
-                self._laid.clear()  # a logo's bytes are not all in the HTML
-                self._finished.clear()
-                self._logos.clear()
+                self._forget_pages()  # a logo's bytes are not all in the HTML
             return changed
         layouts = [d.resolve() for d in self._dirs]
         new_layouts = any(path.is_relative_to(d) for path in changed for d in layouts)
@@ -316,13 +320,19 @@ class Session:
         # may change any page: nothing laid out before is reused.
         if settings != self._press or any(path.suffix.lower() not in TEXT_SUFFIXES
                                        for path in changed):
-            self._laid.clear()
-            self._finished.clear()
-            self._logos.clear()
+            self._forget_pages()
         self._press = settings
         self._departments = {path: kept for path, kept in self._departments.items()
                              if path.resolve() not in changed}
         return changed
+
+    def _forget_pages(self) -> None:
+        """Reuse nothing laid out before: a file whose effect the HTML does not show (a
+        layout, a font, a logo, the print settings) changed."""
+        self._laid.clear()
+        self._finished.clear()
+        self._logos.clear()
+        self._shared.clear()
 
     def _watched(self) -> list[Path]:
         """The folders whose files make the PDFs: the content, the layouts, the fonts."""
@@ -485,6 +495,8 @@ class Session:
         pieces = cut(html, secs)
         cuts = split(pieces, PARTS) if parts and pieces and job.variant.pieces else None
         laid = self._lay_out_parts(job, rendered, pieces, cuts) if cuts else None
+        if laid is None and parts and pieces is not None:
+            laid = self._lay_out_shared(job, rendered, pieces)
         if laid is None:
             laid = self._lay_out_whole(job, html, secs, pieces)
         # A plan that bends (a leaflet) sets a section that ran over closer first.
@@ -540,14 +552,107 @@ class Session:
         return Laid(pdf, laid[0].anchors, laid[0].pages, html, pieces.secs, pieces,
                     laid[0].bookmarks, tuple(page_digests(pdf)), _trim_mm(pdf))
 
-    def _lay_out_part(self, html: str, job: Job, identity_source: str) -> LaidPart:
-        """Lay out and export one part (in a forked process, side by side)."""
+    def _lay_out_part(self, html: str, job: Job, identity_source: str,
+                      secs: tuple[Section, ...] = (), only: frozenset[str] | None = None,
+                      every_page: bool = False) -> LaidPart:
+        """Lay out and export one part (in a forked process, side by side); with
+        ``only``, the part's own sections of ``secs``: note the logos printed and the
+        sections that ran over (the plan bending), and export only their pages unless
+        ``every_page`` (the part the others' pages go into)."""
         from .checks import anchor_pages
+        from .fit import bends, overflowing
+        from .notices import LOGO_MARK, printed_logos
         from .parts import LaidPart
 
         document = self._weasyprint(html, job)
-        return LaidPart(self._export(document, job, identity_source), anchor_pages(document),
-                        len(document.pages), _bookmarks(document))
+        anchors, pages = anchor_pages(document), len(document.pages)
+        if only is None:
+            return LaidPart(self._export(document, job, identity_source), anchors, pages,
+                            _bookmarks(document))
+        over = overflowing(document, secs) & only if bends(secs) else frozenset()
+        own = _own_pages(anchors, secs, only)
+        if own is not None and not every_page:
+            document = document.copy([document.pages[page - 1] for page in own])
+        return LaidPart(self._export(document, job, identity_source, elsewhere=anchors),
+                        anchors, pages, _bookmarks(document),
+                        tuple(printed_logos(document)) if LOGO_MARK in html else (), over)
+
+    def _lay_out_shared(self, job: Job, rendered: Rendered, pieces: Pieces) -> Laid | None:
+        """A leaflet in two parts: the sections that are the same in every role's
+        leaflet for the department (the model, the shared role's page, the back, say),
+        laid out once in a session and reused by the next role's leaflet, and the
+        role's own sections, each part with stand-ins for the other. The parts are
+        canonical, so the PDF is the same whichever leaflets the session built before:
+        the shared part is always the first role's. None when nothing is shared, or
+        when the parts disagree on where a section lands (a role's pages that grew)."""
+        from .parts import Part, disagreement, replace_pages, run_side_by_side
+
+        if job.role is None or not job.variant.pieces or \
+                self._carried_between_pages(pieces.html):
+            return None
+        canonical = self._canonical(job, rendered, pieces)
+        if canonical is None:
+            return None
+        shared_html, shared = canonical
+        own = frozenset(sec.id for sec in pieces.secs) - shared
+        stand_ins = rendered.renderer.stand_ins(pieces.secs, {})
+        if stand_ins is None:
+            return None
+        key = (hashlib.sha256(shared_html.encode()).digest(), job.variant.name)
+        kept = self._shared.get(key)
+        tasks = [functools.partial(self._lay_out_part, pieces.with_stand_ins(stand_ins, own),
+                                   job, pieces.html, pieces.secs, own, every_page=True)]
+        if kept is None:
+            tasks.append(functools.partial(self._lay_out_part, shared_html, job, shared_html,
+                                           pieces.secs, shared))
+        with step("parts", "shared part kept" if kept else ""):
+            laid = run_side_by_side(self.jobs, tasks)
+        mine, theirs = laid[0], kept or laid[1]
+        problem = disagreement(pieces.secs, [Part(own, 0, 0), Part(shared, 0, 0)],
+                               [mine, theirs])
+        pages = _own_pages(mine.anchors, pieces.secs, shared)
+        if problem or pages is None:
+            log.info("parts     disagree (%s); laying the leaflet out whole",
+                     problem or "a section has no anchor")
+            return None
+        self._shared[key] = theirs
+        self._shared.move_to_end(key)
+        while len(self._shared) > KEPT_PRODUCTS:
+            self._shared.popitem(last=False)
+        with step("merge"):
+            pdf = replace_pages(mine.pdf, theirs.pdf, pages, deterministic=True)
+        if pdf is None:
+            return None
+        return Laid(pdf, mine.anchors, mine.pages, pieces.html, pieces.secs, pieces,
+                    mine.bookmarks, tuple(page_digests(pdf)), _trim_mm(pdf),
+                    mine.overflowing | theirs.overflowing, mine.logos + theirs.logos)
+
+    def _canonical(self, job: Job, rendered: Rendered, pieces: Pieces
+                   ) -> tuple[str, frozenset[str]] | None:
+        """What ``job``'s leaflet shares with every role's: the HTML of the shared part
+        (the first role's leaflet with stand-ins for the sections of its own) and the
+        sections in it, those whose HTML is the same for this role and the first (for
+        the first role itself: the same as for the second). None when there is no
+        other role or nothing is shared, or everything."""
+        from .parts import shared_sections
+        from .render import cut
+
+        chain = [role for role in self._content.roles if not role.shared]
+        if len(chain) < 2 or job.role is None:
+            return None
+        first = job.role.id == chain[0].id
+        other = self._render(dataclasses.replace(job, role=chain[1] if first else chain[0]))
+        theirs = cut(*other.versions[0])
+        if theirs is None:
+            return None
+        shared = shared_sections(pieces, theirs)
+        if not shared or len(shared) == len(pieces.secs):
+            return None
+        base, renderer = (pieces, rendered.renderer) if first else (theirs, other.renderer)
+        stand_ins = renderer.stand_ins(base.secs, {})
+        if stand_ins is None:
+            return None
+        return base.with_stand_ins(stand_ins, shared), shared
 
     def _reuse(self, job: Job, rendered: Rendered) -> Laid | Cold:
         """The product with only its changed sections laid out again, the pages of the
@@ -906,6 +1011,20 @@ def _build_date(content: Content) -> str:
 
 
 # --- pages ---------------------------------------------------------------------------------
+
+
+def _own_pages(anchors: dict[str, int], secs: tuple[Section, ...],
+               only: frozenset[str]) -> list[int] | None:
+    """The pages (1-based, ascending) of the sections in ``only``; None when one of them
+    has no anchor."""
+    pages = []
+    for sec in secs:
+        if sec.id in only:
+            first, last = anchors.get(sec.anchor), anchors.get(sec.end_anchor)
+            if first is None or last is None:
+                return None
+            pages += range(first, last + 1)
+    return pages
 
 
 def section_pages(laid: Laid) -> dict[str, range]:
