@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import random
 import re
 from pathlib import Path
 from typing import NamedTuple
@@ -15,7 +16,7 @@ import pytest
 
 from conftest import CONTENT, copy_content, edit, line_of, normalise, page_texts, spread_text
 from folder_builder import Session
-from folder_builder.batch import plan_jobs, run_batch
+from folder_builder.batch import Affinity, plan_jobs, run_batch
 from folder_builder.build import BuildOptions, build
 from folder_builder.cli import main
 from folder_builder.content import department_files, load_content, load_department
@@ -405,3 +406,39 @@ def test_batch_workers_lay_out_a_leaflet_that_can_be_cut_into_parts(tmp_path, mo
     assert main(["leaflet", "--content", str(root), "--role", "chef", "--department",
                  "eksempel-skoleafdelingen", "-o", str(single), "--jobs", "2"]) == 0
     assert single.read_bytes() == (out / "chef--eksempel-skoleafdelingen-print.pdf").read_bytes()
+
+
+def _hand_out(work, first, following, seed):
+    """Two workers finishing in a random order: which (worker, department) pairs
+    made leaflets, and every leaflet given."""
+    rng = random.Random(seed)
+    current = dict(enumerate(first))
+    made = {(worker, job.department) for worker, job in current.items()}
+    given = []
+    while current:
+        worker = rng.choice(sorted(current))
+        finished = current.pop(worker)
+        given.append(finished)
+        job = following(finished)
+        if job is not None:
+            current[worker] = job
+            made.add((worker, job.department))
+    return made, given
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_free_worker_makes_the_next_leaflet_of_the_department_it_is_on(seed):
+    """Each leaflet is given once, and each department's leaflets (which share pages:
+    Session._lay_out_shared) go to as few workers as can be: fewer than when they are
+    handed out in the plan's order."""
+    work = plan_jobs(BuildOptions(content=CONTENT), None, None)
+    departments = {job.department for job in work}
+    queue = Affinity(work)
+    first = queue.starting(2)
+    assert len({job.department for job in first}) == 2
+    made, given = _hand_out(work, first, queue.next, seed)
+    assert sorted(given, key=repr) == sorted(work, key=repr)
+    assert len(made) <= len(departments) + 1, made
+    in_order = iter(work[2:])
+    plain, _ = _hand_out(work, work[:2], lambda _: next(in_order, None), seed)
+    assert len(plain) > len(made)
