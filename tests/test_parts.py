@@ -346,3 +346,16 @@ def test_a_role_whose_pages_grow_is_laid_out_whole(tmp_path, caplog):
     assert result.pages == 12
     assert any("disagree" in r.getMessage() and "whole" in r.getMessage()
                for r in caplog.records)
+
+
+def test_a_proof_in_one_process_is_laid_out_whole_without_kept_shared_pages(caplog):
+    """Two parts one after the other cost more than one whole layout: a proof in a
+    session of one process (the studio's) is laid out whole unless the shared pages
+    are kept, while a delivered leaflet is always in parts (its bytes)."""
+    caplog.set_level(logging.INFO, logger="folder_builder")
+    session = Session(CONTENT, jobs=1)
+    session.build("leaflet", role="chef", department=DEPARTMENT)
+    assert not any(r.getMessage().startswith("parts") for r in caplog.records)
+    session.build("leaflet", role="chef", department="eksempel-skoleafdelingen",
+                  deliver=True)
+    assert any(r.getMessage().startswith("parts") for r in caplog.records)

@@ -475,19 +475,21 @@ class Session:
         when the others would land where they did (a proof), else from scratch."""
         laid = Cold.SCRATCH if deliver else self._reuse(job, rendered)
         if isinstance(laid, Cold):
-            laid = self._lay_out_cold(job, rendered, parts=laid is Cold.SCRATCH)
+            laid = self._lay_out_cold(job, rendered, parts=laid is Cold.SCRATCH,
+                                      deliver=deliver)
         self._laid.pop(job.key, None)
         self._laid[job.key] = laid
         while len(self._laid) > KEPT_PRODUCTS:
             self._laid.popitem(last=False)
         return laid
 
-    def _lay_out_cold(self, job: Job, rendered: Rendered, parts: bool = True) -> Laid:
+    def _lay_out_cold(self, job: Job, rendered: Rendered, parts: bool = True,
+                      deliver: bool = True) -> Laid:
         """From scratch, as a command-line build: the print PDF of a plan that cannot
-        grow in parts side by side (parts.py), anything else whole; a section planned
-        with "pad: true" then takes the pages that complete the last sheet. Without
-        ``parts`` (a proof whose warm attempt saw a section run over: the parts would
-        disagree), whole."""
+        grow in parts side by side (parts.py), a leaflet in a shared part and its own,
+        anything else whole; a section planned with "pad: true" then takes the pages
+        that complete the last sheet. Without ``parts`` (a proof whose warm attempt saw
+        a section run over: the parts would disagree), whole."""
         from .parts import PARTS, split
         from .render import cut
 
@@ -496,7 +498,7 @@ class Session:
         cuts = split(pieces, PARTS) if parts and pieces and job.variant.pieces else None
         laid = self._lay_out_parts(job, rendered, pieces, cuts) if cuts else None
         if laid is None and parts and pieces is not None:
-            laid = self._lay_out_shared(job, rendered, pieces)
+            laid = self._lay_out_shared(job, rendered, pieces, deliver)
         if laid is None:
             laid = self._lay_out_whole(job, html, secs, pieces)
         # A plan that bends (a leaflet) sets a section that ran over closer first.
@@ -577,14 +579,18 @@ class Session:
                         anchors, pages, _bookmarks(document),
                         tuple(printed_logos(document)) if LOGO_MARK in html else (), over)
 
-    def _lay_out_shared(self, job: Job, rendered: Rendered, pieces: Pieces) -> Laid | None:
+    def _lay_out_shared(self, job: Job, rendered: Rendered, pieces: Pieces,
+                        deliver: bool = True) -> Laid | None:
         """A leaflet in two parts: the sections that are the same in every role's
         leaflet for the department (the model, the shared role's page, the back, say),
         laid out once in a session and reused by the next role's leaflet, and the
         role's own sections, each part with stand-ins for the other. The parts are
         canonical, so the PDF is the same whichever leaflets the session built before:
         the shared part is always the first role's. None when nothing is shared, or
-        when the parts disagree on where a section lands (a role's pages that grew)."""
+        when the parts disagree on where a section lands (a role's pages that grew);
+        and for a proof in one process without the shared pages kept: two parts one
+        after the other cost more than a whole layout, and a proof for another role
+        reuses the pages of this one anyway (_reuse)."""
         from .parts import Part, disagreement, replace_pages, run_side_by_side
 
         if job.role is None or not job.variant.pieces or \
@@ -600,6 +606,8 @@ class Session:
             return None
         key = (hashlib.sha256(shared_html.encode()).digest(), job.variant.name)
         kept = self._shared.get(key)
+        if kept is None and not deliver and self.jobs == 1:
+            return None
         tasks = [functools.partial(self._lay_out_part, pieces.with_stand_ins(stand_ins, own),
                                    job, pieces.html, pieces.secs, own, every_page=True)]
         if kept is None:
