@@ -188,6 +188,7 @@ def test_switching_the_role_keeps_what_was_typed(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.set_default_timeout(90_000)
     page.goto(f"{url}/departments/eksempel-skoleafdelingen?role=chef")
+    assert not page.locator("[data-no-script]").is_visible()
     page.fill("#note-chef-compliance-2", "Chefens note, ikke gemt endnu")
     page.fill("#name", "Skoleafdelingen (ændret)")
     assert page.locator("[data-dirty]").is_visible()
@@ -213,6 +214,41 @@ def test_switching_the_role_keeps_what_was_typed(server, browser, tmp_path):
     assert "Chefens note, ikke gemt endnu" in saved and "Medarbejderens note" in saved
     assert "Skoleafdelingen (ændret)" in saved
     page.close()
+
+
+def test_without_javascript_showing_another_role_keeps_what_was_typed_and_enter_saves(
+        server, browser):
+    """A browser that runs no JavaScript: the role picker's Show button takes the form
+    along (nothing lost, nothing saved), and Enter in a box still saves."""
+    url, content = server
+    path = content / "departments" / "eksempel-dagtilbud-nord.yaml"
+    before = path.read_bytes()
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    page.goto(f"{url}/departments/eksempel-dagtilbud-nord?role=chef")
+    # the proof cannot follow: the page says so, and what to do instead
+    assert "Gem, og hent så PDF'erne" in page.locator("[data-no-script]").inner_text()
+    assert not page.locator("[data-proof-status]").is_visible()  # "follows what you type"
+    page.fill("#note-chef-emergens-1", "Skrevet uden JavaScript")
+    page.fill("#name", "Dagtilbud Nord (uden script)")
+    page.select_option("[data-role-picker]", "direktoer")
+    page.click("[data-show-role]")
+    page.wait_for_selector("#note-direktoer-compliance-1")
+    assert page.locator("[data-role-picker]").input_value() == "direktoer"
+    assert page.locator("#name").input_value() == "Dagtilbud Nord (uden script)"
+    assert page.locator("[data-dirty]").is_visible()  # "Not saved yet"
+    assert path.read_bytes() == before
+    page.select_option("[data-role-picker]", "chef")
+    page.click("[data-show-role]")
+    page.wait_for_selector("#note-chef-emergens-1")
+    assert page.locator("#note-chef-emergens-1").input_value() == "Skrevet uden JavaScript"
+    assert path.read_bytes() == before
+    page.locator("#name").press("Enter")
+    page.wait_for_selector("[data-saved]")
+    saved = path.read_text("utf-8")
+    assert "Skrevet uden JavaScript" in saved and "Dagtilbud Nord (uden script)" in saved
+    context.close()
 
 
 def test_the_editor_shows_how_full_the_reflection_page_and_the_leaflet_are(server, browser,

@@ -483,6 +483,8 @@ class Studio:
                 form = files.DepartmentForm(name=slug)
                 token = files.version_token(path.read_bytes())
         role = self.role_of(content, request.query_params.get("role")
+                            or (await _form_value(request, "show_role")
+                                if request.url.path.endswith("/show") else None)
                             or (await _form_value(request, "role")))
         saved = request.query_params.get("saved") == "1"
         history = files.list_history(path)
@@ -537,9 +539,10 @@ class Studio:
             f"&role={role}" if role.replace("-", "").isalnum() else ""), status_code=303)
 
     async def show_role(self, request: Request) -> Response:
-        """The editor for another role, with the form as the browser holds it, saved
-        or not: switching the role to preview never loses what was typed (the notes
-        of every role travel with the form). Nothing is written."""
+        """The editor for another role (the picker's ``show_role``), with the form as
+        the browser holds it, saved or not: switching the role to preview never loses
+        what was typed (the notes of every role travel with the form), with or
+        without JavaScript. Nothing is written."""
         slug, path = self.slug_path(request)
         data = await self.posted(request)
         form = form_from_request(data)

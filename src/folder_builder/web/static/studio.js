@@ -167,7 +167,8 @@
     timer = setTimeout(preview, delay);
   }
 
-  form.addEventListener("input", () => {
+  form.addEventListener("input", (event) => {
+    if (event.target.matches("[data-role-picker]")) return;  // chooses, changes nothing
     dirty.hidden = false;
     countQuestions();
     schedule(700);
@@ -199,7 +200,11 @@
     schedule(300);
   });
   document.querySelector("[data-role-picker]").addEventListener("change", (event) => {
-    if (dirty.hidden) { event.target.form.submit(); return; }
+    if (dirty.hidden) {
+      window.location.assign(form.getAttribute("action") + "?role=" +
+                             encodeURIComponent(event.target.value));
+      return;
+    }
     // Unsaved text: the whole form goes along (every role's notes), so the editor
     // for the other role comes back with it; nothing is saved.
     clearTimeout(timer);
