@@ -231,6 +231,12 @@ CONTENT_MISTAKES = {
     "profile-inside": ("print.yaml", "bleed: 3", "profile: ../elsewhere.icc\nbleed: 3"),
     # not the department's missing logo, which the same words used to say
     "profile-missing": ("print.yaml", "bleed: 3", "profile: fogra39.icc\nbleed: 3"),
+    "yes-no": ("print.yaml", "marks: true", "marks: måske"),
+    "bleed": ("print.yaml", "bleed: 3", "bleed: 30"),
+    "whole-pages": ("plan.yaml", "layout: guide\n    title: Læsevejledning\n    pages: 1",
+                    "layout: guide\n    title: Læsevejledning\n    pages: en"),
+    "cmyk": ("perspectives.yaml", "colour: [100, 62, 0, 18]", "colour: blå"),
+    "one-of": ("plan.yaml", "    start: left\n", "    start: venstre\n"),
 }
 
 

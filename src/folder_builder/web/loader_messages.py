@@ -226,6 +226,17 @@ KINDS: tuple[Kind, ...] = (
           N_("{file} is an ICC profile for {space}, not for CMYK printing")),
     _kind("profile-missing", r"there is no profile file (?P<path>.*)",
           N_("there is no profile file {path}")),
+    _kind("yes-no", r"expected yes/no \(true or false\)",
+          N_("write true (yes) or false (no) here")),
+    _kind("whole-pages", r"expected a whole number of pages, 1 or more",
+          N_("write a whole number of pages here, 1 or more")),
+    _kind("cmyk", r"expected four CMYK percentages from 0 to 100, e\.g\. (?P<example>\[.*\])",
+          N_("write four CMYK percentages from 0 to 100 here, for example {example}")),
+    _kind("one-of", r"expected one of: (?P<choices>.*)",
+          N_("write one of these here: {choices}")),
+    _kind("bleed", r"expected the bleed in millimetres, from (?P<low>[\d.]+) to "
+          r"(?P<high>[\d.]+)",
+          N_("write the bleed in millimetres here, from {low} to {high}")),
     _kind("contrast", r"the colour (?P<cmyk>\[[^\]]*\]) is (?P<rgb>rgb\([^)]*\)) in the screen PDF "
           r"and gives (?P<ratio>[\d.]+):1 contrast on white; text in it needs at least "
           r"(?P<least>[\d.]+):1 — make it darker \(more K\)",
