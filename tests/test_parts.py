@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+from io import BytesIO
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -302,8 +303,19 @@ def test_the_next_role_reuses_the_shared_pages_and_gives_the_bytes_of_a_fresh_bu
                                                department=DEPARTMENT, deliver=True)
     assert whole.pdf != second.pdf
     assert _pixels(whole.pdf) == _pixels(second.pdf)
+    assert _outline(whole.pdf) == _outline(second.pdf)
+    assert len(_outline(second.pdf)) == len(second.landings)  # a bookmark a section
     assert [normalise(t) for t in page_texts_of(whole.pdf)] == \
         [normalise(t) for t in page_texts_of(second.pdf)]
+
+
+def _outline(pdf: bytes) -> list[tuple[str, int]]:
+    """The bookmarks' titles and the index of the page each points at."""
+    with pikepdf.open(BytesIO(pdf)) as document:
+        pages = {page.objgen: index for index, page in enumerate(document.pages)}
+        with document.open_outline() as outline:
+            return [(item.title, pages[item.destination[0].objgen])
+                    for item in outline.root]
 
 
 def page_texts_of(pdf: bytes) -> list[str]:

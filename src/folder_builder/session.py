@@ -192,6 +192,9 @@ class Session:
         self._content, self._env, self._font_folders = prepare(self._root, self._dirs)
         self._press = press(self._content, icc, marks)
         self._files = _snapshot(self._watched())
+        #: the pages a leaflet shares with the other roles' leaflets, by the digest of
+        #: the HTML that lays them out and the variant (_lay_out_shared)
+        self._shared: OrderedDict[tuple[bytes, str], LaidPart] = OrderedDict()
         self._new_engine()
         #: the last build of every product: what later builds reuse pages of
         self._laid: OrderedDict[tuple, Laid] = OrderedDict()
@@ -201,9 +204,6 @@ class Session:
         self._last_pages: dict[tuple, tuple[tuple, tuple[bytes, ...]]] = {}
         self._departments: dict[Path, tuple[tuple[int, int], Department]] = {}
         self._logos: dict[tuple[Path, str, tuple[int, int]], str] = {}
-        #: the pages a leaflet shares with the other roles' leaflets, by the digest of
-        #: the HTML that lays them out and the variant (_lay_out_shared)
-        self._shared: OrderedDict[tuple[bytes, str], LaidPart] = OrderedDict()
         #: The roles whose leaflets this run makes (a batch sets them all), so that a
         #: department's note is a warning only if none of them shows it.
         self.leaflet_roles: tuple[Role, ...] | None = None
@@ -217,8 +217,7 @@ class Session:
 
         self._font_config = font_configuration()
         self._css_cache: dict = {}
-        if hasattr(self, "_shared"):  # laid out by the engine before
-            self._shared.clear()
+        self._shared.clear()  # laid out by the engine before
         #: what the stylesheets do across pages (crosspage.py), once read
         self._traits: Traits | None = None
         # Fonts load once per FontConfiguration, so the files the first PDF's fetcher
