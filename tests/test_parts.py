@@ -371,3 +371,27 @@ def test_a_proof_in_one_process_is_laid_out_whole_without_kept_shared_pages(capl
     session.build("leaflet", role="chef", department="eksempel-skoleafdelingen",
                   deliver=True)
     assert any(r.getMessage().startswith("parts") for r in caplog.records)
+
+
+def test_a_head_that_differs_by_role_shares_nothing(tmp_path, caplog):
+    """Layouts that wrap the sections in an element of the role's (and style the shared
+    pages by it) get those pages for their own role, as a whole layout gives them."""
+    layouts = tmp_path / "layouts"
+    layouts.mkdir()
+    (layouts / "product.html.j2").write_text(
+        '{% extends "bundled/product.html.j2" %}\n'
+        '{% block body %}<div class="for-{{ subject.id if subject else product }}">'
+        '{{ super() }}</div>{% endblock %}\n', encoding="utf-8")
+    (layouts / "extra.css").write_text(
+        ".for-chef .section-title { color: device-cmyk(0% 100% 100% 0%); }\n", encoding="utf-8")
+    caplog.set_level(logging.INFO, logger="folder_builder")
+    session = Session(CONTENT, layouts, jobs=1)
+    # the shared part would be the first role's (medarbejder's), unstyled
+    session.build("leaflet", role="medarbejder", department=DEPARTMENT, deliver=True)
+    second = session.build("leaflet", role="chef", department=DEPARTMENT, deliver=True)
+    assert not any(r.getMessage().startswith("parts") for r in caplog.records)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Session, "_lay_out_shared", lambda self, *args: None)
+        whole = Session(CONTENT, layouts, jobs=1).build(
+            "leaflet", role="chef", department=DEPARTMENT, deliver=True)
+    assert _pixels(whole.pdf) == _pixels(second.pdf)

@@ -640,7 +640,8 @@ class Session:
         (the first role's leaflet with stand-ins for the sections of its own) and the
         sections in it, those whose HTML is the same for this role and the first (for
         the first role itself: the same as for the second). None when there is no
-        other role or nothing is shared, or everything."""
+        other role, when the documents' heads differ, or when nothing is shared, or
+        everything."""
         from .parts import shared_sections
         from .render import cut
 
@@ -650,7 +651,9 @@ class Session:
         first = job.role.id == chain[0].id
         other = self._render(dataclasses.replace(job, role=chain[1] if first else chain[0]))
         theirs = cut(*other.versions[0])
-        if theirs is None:
+        # A document head that differs by role (a class on <body>, say) may style the
+        # shared sections differently too: nothing is shared then.
+        if theirs is None or (theirs.head, theirs.tail) != (pieces.head, pieces.tail):
             return None
         shared = shared_sections(pieces, theirs)
         if not shared or len(shared) == len(pieces.secs):
