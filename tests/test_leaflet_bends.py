@@ -242,7 +242,7 @@ def test_past_the_ceiling_the_message_names_the_department_field(root, tmp_path)
                  message=["would take 12 pages", "the most the plan allows (8)",
                           "too long by roughly 4 pages"])
     questions = find_problem(error, file="tolv.yaml", field="questions",
-                             message="mm of text in the leaflet")
+                             message="mm of the leaflet")
     assert questions.line == line_of(copy / "departments" / "tolv.yaml", "- \"1. ")
     assert int(re.search(r"(\d+) mm", questions.message).group(1)) > 172
     assert not target.exists()

@@ -124,7 +124,7 @@ def ceiling_problems(ceiling: Ceiling, pages: list[PageText], sources: Sources,
     for field, mm in sorted(sizes.items(), key=lambda item: -item[1]):
         line = department.lines.get(field) or next(
             (ln for key, ln in department.lines.items() if key.startswith(field)), None)
-        problems.append(Problem(f"{field} take {mm:.0f} mm of text in the leaflet",
+        problems.append(Problem(f"these texts take {mm:.0f} mm of the leaflet",
                                 department.source.path, line, field))
     return problems
 

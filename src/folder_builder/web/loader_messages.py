@@ -85,7 +85,7 @@ KINDS: tuple[Kind, ...] = (
           N_("the {product} would take {pages} pages, {over} more than the {limit} it may have; "
              "the department's texts are too long by about {over} pages. Shorten the longest "
              "of them")),
-    _kind("ceiling-field", r"\S+ take (?P<mm>\d+) mm of text in the leaflet",
+    _kind("ceiling-field", r"these texts take (?P<mm>\d+) mm of the leaflet",
           N_("these texts take {mm} mm of the leaflet")),
     # The page plan's side of a section that ran over (checks.check_fit, with
     # proof._plan_hints), as the proof view lists it after the texts.
