@@ -471,7 +471,7 @@ class Studio:
     async def editor(self, request: Request, *, form: files.DepartmentForm | None = None,
                      token: str | None = None, errors: dict | None = None,
                      status: int = 200, notice: Message | None = None,
-                     unsaved: bool = False) -> Response:
+                     unsaved: bool = False, role: str | None = None) -> Response:
         slug, path = self.slug_path(request)
         content = self.contents.get()
         broken = None
@@ -482,9 +482,7 @@ class Studio:
                 broken = exc
                 form = files.DepartmentForm(name=slug)
                 token = files.version_token(path.read_bytes())
-        role = self.role_of(content, request.query_params.get("role")
-                            or (await _form_value(request, "show_role")
-                                if request.url.path.endswith("/show") else None)
+        role = self.role_of(content, role or request.query_params.get("role")
                             or (await _form_value(request, "role")))
         saved = request.query_params.get("saved") == "1"
         history = files.list_history(path)
@@ -549,7 +547,8 @@ class Studio:
         if self.foreign_logo(slug, path, form):
             form.logo = None  # only a logo of this department is shown
         return await self.editor(request, form=form, token=str(data.get("token", "")) or None,
-                                 unsaved=True)
+                                 unsaved=True,
+                                 role=str(data.get("show_role") or data.get("role") or ""))
 
     async def preview(self, request: Request) -> Response:
         slug, path = self.slug_path(request)
