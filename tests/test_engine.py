@@ -37,6 +37,18 @@ def test_the_workarounds_are_installed_on_the_versions_they_know():
     assert got["pages"] == 8 and got["passed"]
 
 
+def test_the_versions_read_without_importing_are_the_installed_ones():
+    """The gate reads __version__ from the packages' sources (no importlib.metadata
+    at start-up); it must agree with what is installed, or the fixes would be off."""
+    from importlib.metadata import version
+
+    from folder_builder import engine
+
+    for package in ("weasyprint", "cffi"):
+        assert engine._version(package) == version(package)
+    assert engine._version("no_such_package_here") == ""
+
+
 def test_switched_off_the_build_is_the_same_without_them():
     got = _run(FOLDER_BUILDER_ENGINE_FIXES="off")
     assert got["installed"] == []
