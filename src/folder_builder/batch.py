@@ -23,6 +23,7 @@ from .build import BuildOptions, leaflet_name
 from .changes import record
 from .content import department_files, load_content
 from .errors import FolderBuilderError, Problem
+from .model import Content
 from .output import write_atomic
 from .parts import cores
 from .session import Session
@@ -55,9 +56,10 @@ class Outcome:
 
 
 def plan_jobs(options: BuildOptions, roles: list[str] | None, departments: list[str] | None,
-              plain: bool = True) -> list[Job]:
-    """The leaflets to build; unknown roles or departments are an input error."""
-    content = load_content(options.content)
+              plain: bool = True, content: Content | None = None) -> list[Job]:
+    """The leaflets to build; unknown roles or departments are an input error.
+    ``content``: as loaded already (a session's), else loaded from the options."""
+    content = content or load_content(options.content)
     chain = [r for r in content.roles if not r.shared]
     chosen = [content.find_role(wanted) for wanted in roles] if roles else chain
     if departments:
@@ -72,9 +74,11 @@ _SESSION: Session | None = None
 _OPTIONS: BuildOptions | None = None
 
 
-def _start_worker(options: BuildOptions, roles: tuple[str, ...] = ()) -> None:
+def _start_worker(options: BuildOptions, roles: tuple[str, ...] = (),
+                  session: Session | None = None) -> None:
     global _SESSION, _OPTIONS
-    _SESSION, _OPTIONS = options.session(), options
+    _SESSION, _OPTIONS = session or options.session(), options
+    _SESSION.jobs = options.jobs
     if roles:
         # A department's note on any of these roles is in one of the batch's leaflets.
         _SESSION.leaflet_roles = tuple(_SESSION.role(r) for r in roles)
@@ -166,7 +170,11 @@ def run_batch(
     """Build every leaflet asked for and print a progress bar and a summary."""
     stream = stream or sys.stderr
     started = time.perf_counter()
-    work = plan_jobs(options, roles, departments, plain)
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    # Where the leaflets are made in this process, or in workers forked from it, the
+    # plan reads the content of the session they use rather than load it twice.
+    here = options.session() if fork or jobs == 1 else None
+    work = plan_jobs(options, roles, departments, plain, here.content if here else None)
     output_dir = output_dir or DEFAULT_DIR
     workers = max(1, min(jobs or cores(), len(work) or 1))
     # The workers are the batch's processes: a leaflet laid out in parts (parts.py)
@@ -176,7 +184,7 @@ def run_batch(
     progress = _Progress(len(work), stream)
     roles_built = tuple(dict.fromkeys(job.role for job in work))
     if workers == 1:
-        _start_worker(options, roles_built)
+        _start_worker(options, roles_built, here)
         try:
             for job in work:
                 _record(outcome, progress, *_build_one(job, output_dir))
@@ -188,9 +196,8 @@ def run_batch(
         # (stylesheets, fonts, shaping) on its first leaflet, side by side: warming
         # them in the parent first, with a whole leaflet, made that leaflet a serial
         # step (batch of 15 on 2 cores: 4.9 s against 5.3 s).
-        fork = "fork" in multiprocessing.get_all_start_methods()
         if fork:
-            _start_worker(options, roles_built)
+            _start_worker(options, roles_built, here)
             # What the workers inherit stays shared: the collector would otherwise
             # walk (and so copy) every object in each of them.
             gc.freeze()
