@@ -193,3 +193,36 @@ def test_weasyprint_loads_its_libraries_through_the_cache(own_cache):
     found = json.loads((own_cache / "libraries.json").read_text())["found"]
     assert {"libpango-1.0.so.0", "libharfbuzz.so.0", "libfontconfig.so.1"} <= set(
         found.values())
+
+
+def test_colour_conversions_are_kept_by_the_profile_bytes_and_damage_is_ignored(
+        own_cache, tmp_path, monkeypatch):
+    """The sRGB of a CMYK colour is kept (building the transform takes 45 ms of every
+    start); an entry is the profile's, by its bytes, and a damaged one is worked out
+    again, to the same value."""
+    from folder_builder import colour
+    from folder_builder.model import Colour
+    from folder_builder.paths import DEFAULT_PROFILE
+
+    def fresh() -> None:
+        colour._conversions.cache_clear()
+        colour._cache_key.cache_clear()
+
+    profile = tmp_path / "press.icc"
+    profile.write_bytes(DEFAULT_PROFILE.read_bytes())
+    blue = Colour(100, 62, 0, 18)
+    fresh()
+    made = colour.to_srgb(blue, profile)
+    [entry] = (own_cache / "srgb").iterdir()
+    fresh()
+    # From the cache now: building a transform would fail.
+    with monkeypatch.context() as patched:
+        patched.setattr(colour, "_transform", lambda _: pytest.fail("not from the cache"))
+        assert colour.to_srgb(blue, profile) == made
+    entry.write_text("{not json")
+    fresh()
+    assert colour.to_srgb(blue, profile) == made
+    # Another profile under the same name is another entry, not this one's values.
+    profile.write_bytes(profile.read_bytes()[:-4] + b"\0\0\0\1")
+    fresh()
+    assert colour._conversions(str(profile)) == {}

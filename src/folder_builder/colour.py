@@ -16,6 +16,7 @@ from pathlib import Path
 
 from PIL import Image, ImageCms
 
+from .cache import load_entry, store_entry
 from .model import Colour
 
 #: Paper white, for strokes that separate coloured areas.
@@ -48,11 +49,46 @@ def _transform(profile: str) -> ImageCms.ImageCmsTransform:
 
 
 def to_srgb(colour: Colour, profile: Path) -> tuple[int, int, int]:
-    """``colour`` as 8-bit sRGB, as it prints under ``profile``."""
+    """``colour`` as 8-bit sRGB, as it prints under ``profile``. Conversions are kept
+    in the per-user cache (cache.py), keyed by the profile's bytes: building the
+    transform takes 45 ms, and every command that loads the content checks the
+    perspective colours' contrast with it."""
     cmyk = tuple(round(v * 2.55) for v in (colour.c, colour.m, colour.y, colour.k))
-    pixel = Image.new("CMYK", (1, 1), cmyk)
-    r, g, b = ImageCms.applyTransform(pixel, _transform(str(profile))).getpixel((0, 0))
+    known = _conversions(str(profile))
+    found = known.get(",".join(map(str, cmyk)))
+    if found is None:
+        pixel = Image.new("CMYK", (1, 1), cmyk)
+        r, g, b = ImageCms.applyTransform(pixel, _transform(str(profile))).getpixel((0, 0))
+        found = known[",".join(map(str, cmyk))] = [r, g, b]
+        store_entry(_CACHE_KIND, _cache_key(profile), known)
+    r, g, b = found
     return r, g, b
+
+
+_CACHE_KIND = "srgb"
+
+
+@lru_cache(maxsize=8)
+def _cache_key(profile: Path | str) -> str:
+    """What a conversion depends on: the profile's bytes, LittleCMS (Pillow's) and how
+    the transform is built (the version below, raised when _transform changes)."""
+    import hashlib
+
+    import PIL
+
+    return hashlib.sha256(b"\0".join([b"srgb-1", PIL.__version__.encode(),
+                                        Path(profile).read_bytes()])).hexdigest()
+
+
+@lru_cache(maxsize=8)
+def _conversions(profile: str) -> dict[str, list[int]]:
+    """The conversions under ``profile`` known so far: cached ones, and this process's."""
+    cached = load_entry(_CACHE_KIND, _cache_key(profile))
+    if isinstance(cached, dict) and all(
+            isinstance(rgb, list) and len(rgb) == 3 and all(isinstance(v, int) for v in rgb)
+            for rgb in cached.values()):
+        return cached
+    return {}
 
 
 def cmyk_css(value: Colour) -> str:
