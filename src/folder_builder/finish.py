@@ -65,7 +65,7 @@ def finish(pdf_bytes: bytes, *, identity: str, print_finish: PrintFinish | None,
                 _boxes_and_marks(pdf, page, print_finish, registration)
                 if "/Annots" in page.obj:
                     del page.obj["/Annots"]
-            _output_intent(pdf, print_finish)
+            _output_intent(pdf, print_finish, deflated=compress)
             _stable_document_id(pdf, identity)
         else:
             make_archival(pdf, identity)
@@ -178,17 +178,18 @@ def _registration(pdf: pikepdf.Pdf) -> pikepdf.Object:
         [pikepdf.Name.Separation, pikepdf.Name.All, pikepdf.Name.DeviceCMYK, tint]))
 
 
-def _output_intent(pdf: pikepdf.Pdf, spec: PrintFinish) -> None:
+def _output_intent(pdf: pikepdf.Pdf, spec: PrintFinish, deflated: bool = True) -> None:
     """Embed the CMYK profile as the PDF/X output intent, named as print shops expect,
     and put every transparency group in that colour space.
 
     WeasyPrint could embed the profile itself, but it re-serialises it at twice
     its size and deflates it twice at level 9, which took a third of a second
     per PDF; the file's own bytes, deflated once a process (_deflated), are the same
-    profile.
+    profile. Not ``deflated`` (a proof, kept uncompressed), they go in as they are.
     """
-    profile = pikepdf.Stream(pdf, b"")
-    profile.write(_deflated(spec.profile), filter=pikepdf.Name.FlateDecode)
+    profile = pikepdf.Stream(pdf, b"" if deflated else spec.profile)
+    if deflated:
+        profile.write(_deflated(spec.profile), filter=pikepdf.Name.FlateDecode)
     profile.N = 4
     profile.Alternate = pikepdf.Name.DeviceCMYK
     intent = pikepdf.Dictionary(
