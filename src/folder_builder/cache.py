@@ -1,10 +1,12 @@
 """A per-user cache of work that only depends on files: compiled templates, the
-characters each font has, and where the system's libraries are.
+characters each font has, where the system's libraries are, the leaflet
+cross-check's answer and the content colours in sRGB (colour.py).
 
-Each costs a tenth of a second or more on every run and changes only when a file
+Each costs tens of milliseconds or more on every run and changes only when a file
 does. Entries are checked against their source (Jinja compares a checksum of the
 template; a font's entry carries the file's size and modification time; library
-lookups are keyed by the linker's index), so a stale entry is never used. The
+lookups are keyed by the linker's index; the others by a digest of all they
+depend on), so a stale entry is never used. The
 cache lives in ``$XDG_CACHE_HOME/folder-builder`` (``~/.cache/folder-builder``);
 ``FOLDER_BUILDER_CACHE=off`` turns it off, and anything that cannot be read or
 written there is simply worked out again.
