@@ -60,7 +60,8 @@ def to_srgb(colour: Colour, profile: Path) -> tuple[int, int, int]:
         pixel = Image.new("CMYK", (1, 1), cmyk)
         r, g, b = ImageCms.applyTransform(pixel, _transform(str(profile))).getpixel((0, 0))
         found = known[",".join(map(str, cmyk))] = [r, g, b]
-        store_entry(_CACHE_KIND, _cache_key(profile), known)
+        # A copy (made whole, in C): the server may convert in two threads at once.
+        store_entry(_CACHE_KIND, _cache_key(profile), dict(known))
     r, g, b = found
     return r, g, b
 
