@@ -33,7 +33,8 @@ def test_the_workarounds_are_installed_on_the_versions_they_know():
     got = _run()
     assert got["installed"] == ["library lookups remembered", "C types without pycparser",
                                 "no margin boxes on stand-in pages",
-                                "a hanging space does not hyphenate a line's first word"]
+                                "a hanging space does not hyphenate a line's first word",
+                                "the HTML parser keeps its patterns"]
     assert got["pages"] == 8 and got["passed"]
 
 
@@ -44,7 +45,7 @@ def test_the_versions_read_without_importing_are_the_installed_ones():
 
     from folder_builder import engine
 
-    for package in ("weasyprint", "cffi"):
+    for package in ("weasyprint", "cffi", "tinyhtml5"):
         assert engine._version(package) == version(package)
     assert engine._version("no_such_package_here") == ""
 
@@ -137,3 +138,52 @@ def test_a_line_that_overflows_only_by_its_end_space_keeps_its_first_word_whole(
     plain = _hanging(FOLDER_BUILDER_ENGINE_FIXES="off")
     assert plain["installed"] == []
     assert len(plain["lines"]) > 1 and plain["lines"][0].startswith("res")
+
+
+PARSING = """
+import json, re, sys, xml.etree.ElementTree as ET
+from folder_builder import engine
+engine.weasyprint()
+import tinyhtml5
+from tinyhtml5 import inputstream
+html = open(sys.argv[1], encoding="utf-8").read()
+first = ET.tostring(tinyhtml5.parse(html))
+# Parsed again, every pattern must come from the cache: compiling one now fails.
+class NoCompiling:
+    def __getattr__(self, name):
+        return getattr(re, name)
+    def compile(self, *args):
+        raise AssertionError("a pattern was built again")
+inputstream.re = NoCompiling()
+try:
+    again = ET.tostring(tinyhtml5.parse(html))
+    cached = True
+except AssertionError:
+    again, cached = first, False
+print(json.dumps({"installed": engine.INSTALLED, "cached": cached,
+                  "same": first == again, "tree": first.decode()}))
+"""
+
+
+def _parsing(path: str, **env: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", PARSING, path], check=True,
+                          capture_output=True, text=True, env={**os.environ, **env})
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_the_html_parser_finds_the_patterns_it_keeps(tmp_path):
+    """tinyhtml5 stores each scan's pattern under a key it never looks up, so it
+    builds the pattern again on every scan (a third of parsing). With the workaround
+    a second parse builds none, and the tree is the very tree tinyhtml5 gives
+    without it; switched off, the patterns are built again (so this test can fail)."""
+    page = tmp_path / "page.html"
+    page.write_text('<!DOCTYPE html><html lang="da"><head><title>T</title></head>'
+                    '<body class="a b"><p id="x">Tekst &amp; <b>fed</b>\u00a0tekst</p>'
+                    '<ul><li data-x=\'1\'>en<li>to</ul><!-- note --><svg viewBox="0 0 1 1">'
+                    '<path d="M0 0"/></svg></body></html>', encoding="utf-8")
+    fixed = _parsing(str(page))
+    assert "the HTML parser keeps its patterns" in fixed["installed"]
+    assert fixed["cached"] and fixed["same"]
+    plain = _parsing(str(page), FOLDER_BUILDER_ENGINE_FIXES="off")
+    assert plain["installed"] == [] and not plain["cached"]
+    assert plain["tree"] == fixed["tree"]

@@ -1,10 +1,12 @@
 """WeasyPrint, started once per process, with every workaround of its internals.
 
-Everything folder-builder does to WeasyPrint, cffi or ctypes beyond their
-public API is here, and nowhere else. Each workaround:
+Everything folder-builder does to WeasyPrint, cffi, ctypes or tinyhtml5 (the
+HTML parser WeasyPrint brings) beyond their public API is here, and nowhere
+else. Each workaround:
 
 - is installed once per process, the first time WeasyPrint is needed;
-- is gated on the versions it was written against (``WEASYPRINT``, ``CFFI``):
+- is gated on the versions it was written against (``WEASYPRINT``, ``CFFI``,
+  ``TINYHTML5``):
   on any other version it stays out, and the build is as WeasyPrint makes it,
   only slower;
 - can be switched off with ``FOLDER_BUILDER_ENGINE_FIXES=off`` (to rule it out
@@ -43,6 +45,14 @@ The workarounds, and what each saves (measured on the 2-core development box):
     skabe mest mulig værdi.". The line is now broken as WeasyPrint breaks it when
     it does not hyphenate. Switched off, the misprint is back. Upstream fix:
     docs/upstream/0003-weasyprint-hanging-space-no-hyphenation.patch.
+``the HTML parser keeps its patterns``
+    tinyhtml5, WeasyPrint's HTML parser, means to compile the pattern of each set
+    of characters it scans up to once, but stores it under the wrong key (the
+    compiled pattern, not the characters), so every one of its hundreds of scans a
+    document builds the pattern's source again: a third of parsing, 8 ms of a
+    leaflet's 23. The cache is given the patterns under the right key, built the
+    same way. Gated on tinyhtml5 (``TINYHTML5``). Upstream fix:
+    docs/upstream/0004-tinyhtml5-chars-until-cache-key.patch.
 """
 
 from __future__ import annotations
@@ -68,6 +78,7 @@ if TYPE_CHECKING:
 #: (pyproject.toml pins WeasyPrint to the same major version).
 WEASYPRINT = ("70.",)
 CFFI = ("1.15.", "1.16.", "1.17.", "2.0.", "2.1.")
+TINYHTML5 = ("2.1.",)
 #: The named page of stand-in pages (internal/stand-in.css).
 STAND_IN_PAGE = "folder-builder-stand-in"
 #: The class of a stand-in's first page, which keeps its section's page type.
@@ -134,6 +145,8 @@ def weasyprint() -> ModuleType:
                 INSTALLED.append("no margin boxes on stand-in pages")
             if _hanging_spaces_do_not_hyphenate():
                 INSTALLED.append("a hanging space does not hyphenate a line's first word")
+            if _version("tinyhtml5").startswith(TINYHTML5) and _parser_keeps_patterns():
+                INSTALLED.append("the HTML parser keeps its patterns")
     return wp
 
 
@@ -395,4 +408,35 @@ def _hanging_spaces_do_not_hyphenate() -> bool:
 
     split_first_line._folder_builder = True  # type: ignore[attr-defined]
     inline.split_first_line = split_first_line
+    return True
+
+
+# --- the HTML parser keeps its patterns ----------------------------------------------------
+
+
+class _CharacterPatterns(dict):
+    """tinyhtml5's cache of the pattern ``chars_until`` scans with, keyed as it looks
+    it up, by (characters, opposite): a missing pattern is built as tinyhtml5 builds
+    it, and kept. tinyhtml5 itself stores it under (pattern, opposite), which it
+    never looks up, so it builds the pattern on every scan."""
+
+    def __missing__(self, key: tuple[object, bool]) -> re.Pattern[str]:
+        characters, opposite = key
+        escaped = "".join(f"\\x{ord(character):02x}" for character in characters)
+        pattern = self[key] = re.compile(f"[{escaped}]+" if opposite else f"[^{escaped}]+")
+        return pattern
+
+
+def _parser_keeps_patterns() -> bool:
+    """Give tinyhtml5's input stream a pattern cache that is found; say whether it
+    was installed (not when the module no longer keeps one as a plain dict)."""
+    from tinyhtml5 import inputstream
+
+    cache = getattr(inputstream, "characters_until_regex", None)
+    if isinstance(cache, _CharacterPatterns):
+        return True
+    if type(cache) is not dict or not hasattr(inputstream.HTMLUnicodeInputStream,
+                                                "chars_until"):
+        return False
+    inputstream.characters_until_regex = _CharacterPatterns()
     return True
