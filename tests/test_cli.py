@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -166,3 +169,74 @@ def test_build_in_one_process(tmp_path, capsys):
     target = tmp_path / "one.pdf"
     assert main(["build", "--jobs", "1", "-o", str(target)]) == EXIT_OK
     assert "28 pages, print, preflight passed" in capsys.readouterr().out
+
+
+def _command(*args: str, tmp: Path | None = None, **kwargs) -> subprocess.CompletedProcess:
+    env = {**os.environ, **({"TMPDIR": str(tmp)} if tmp else {})}
+    return subprocess.run([sys.executable, "-m", "folder_builder", *args], capture_output=True,
+                          text=True, cwd=ROOT, timeout=300, env=env, **kwargs)
+
+
+def test_the_commands_leave_no_font_folders_behind(tmp_path):
+    """WeasyPrint copies the layouts' fonts into a folder of its own in the temporary
+    folder and removes it when its font configuration is collected, which never
+    happens in a process multiprocessing forked (it ends with os._exit), nor in the
+    command itself, which ends without collecting: a leaflet's part laid out beside
+    it and each worker of a batch left one behind."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    leaflet = _command("leaflet", "--role", "chef", "-o", str(tmp_path / "chef.pdf"),
+                       tmp=temporary)
+    assert leaflet.returncode == EXIT_OK, leaflet.stderr
+    batch = _command("batch", "--jobs", "2", "--roles", "chef", "leder-af-leder",
+                     "--departments", "eksempel-dagtilbud-nord", "--no-plain",
+                     "--output-dir", str(tmp_path / "leaflets"), tmp=temporary)
+    assert batch.returncode == EXIT_OK, batch.stderr
+    assert "built 2 leaflets" in batch.stderr + batch.stdout
+    assert sorted((tmp_path / "leaflets").glob("*.pdf"))
+    assert sorted(p.name for p in temporary.glob("weasyprint-*")) == []
+
+
+END = """
+import atexit, sys, threading
+from folder_builder.cli import end
+atexit.register(lambda: print("exit handler ran"))
+print("written before the end", end="")
+sys.stderr.write("and to stderr")
+end(int(sys.argv[1]))
+"""
+
+
+def test_the_command_ends_with_its_code_its_output_and_its_exit_handlers():
+    """The command ends without Python's teardown (cli.end), but not without what a
+    normal exit does: buffered output written, exit handlers run, the exit code."""
+    for code in (0, 2):
+        run = subprocess.run([sys.executable, "-c", END, str(code)], capture_output=True,
+                             text=True, cwd=ROOT, timeout=60)
+        assert run.returncode == code
+        assert run.stdout == "written before the endexit handler ran\n"
+        assert run.stderr == "and to stderr"
+
+
+def test_the_command_ends_normally_while_another_thread_runs():
+    """A thread still running (the server's, say) is not cut off: end() exits as
+    Python does, which waits for it."""
+    from folder_builder.cli import end
+
+    release = threading.Event()
+    waiting = threading.Thread(target=release.wait, daemon=True)
+    waiting.start()
+    try:
+        with pytest.raises(SystemExit) as ended:
+            end(3)
+        assert ended.value.code == 3
+    finally:
+        release.set()
+        waiting.join()
+
+
+def test_verbose_step_timings_reach_the_terminal():
+    run = _command("-v", "validate", "--quick")
+    assert run.returncode == EXIT_OK, run.stderr
+    assert "content is valid" in run.stdout
+    assert "folder_builder: " in run.stderr

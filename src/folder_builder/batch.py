@@ -22,6 +22,7 @@ from typing import TextIO
 from .build import BuildOptions, leaflet_name
 from .changes import record
 from .content import department_files, load_content
+from .engine import remove_font_folders_at_exit
 from .errors import FolderBuilderError, Problem
 from .model import Content
 from .output import write_atomic
@@ -77,6 +78,8 @@ _OPTIONS: BuildOptions | None = None
 def _start_worker(options: BuildOptions, roles: tuple[str, ...] = (),
                   session: Session | None = None) -> None:
     global _SESSION, _OPTIONS
+    if session is None:  # a worker started afresh (no fork): its fonts are its own
+        remove_font_folders_at_exit()
     _SESSION, _OPTIONS = session or options.session(), options
     _SESSION.jobs = options.jobs
     if roles:
@@ -203,7 +206,8 @@ def run_batch(
             gc.freeze()
         context = multiprocessing.get_context("fork" if fork else None)
         with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                 initializer=None if fork else _start_worker,
+                                 initializer=remove_font_folders_at_exit if fork
+                                 else _start_worker,
                                  initargs=() if fork else (options, roles_built)) as pool:
             # As many leaflets under way as there are workers: the one that comes
             # back frees the worker that made it, and the next leaflet goes there.

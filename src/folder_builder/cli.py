@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .build import VARIANTS, BuildOptions, build, validate
@@ -334,5 +335,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT + 1
 
 
+def run() -> NoReturn:
+    """The ``folder-builder`` command: ``main``, then end the process without tearing
+    down, object by object, everything the build made (WeasyPrint's boxes, fonts and
+    documents; 0.13 s of a folder build, 0.2 s of a batch). What a normal exit does
+    that matters is done first: WeasyPrint's font folders removed, the exit handlers
+    run (logging's among them), the output flushed. Where that cannot be done (no
+    way to run the exit handlers, another thread still running) it ends normally."""
+    end(main())
+
+
+def end(code: int) -> NoReturn:
+    """End the process with ``code``, skipping Python's teardown where it is safe."""
+    import atexit
+    import contextlib
+    import os
+    import threading
+
+    from .engine import remove_font_folders
+
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_handlers is None or threading.active_count() > 1:
+        sys.exit(code)
+    remove_font_folders()
+    run_exit_handlers()
+    for stream in (sys.stdout, sys.stderr):
+        # A reader that went away (| head) or a closed stream: nothing more to say.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -63,6 +63,7 @@ import os
 import re
 import sys
 import sysconfig
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -155,7 +156,51 @@ def font_configuration() -> FontConfiguration:
     weasyprint()
     from weasyprint.text.fonts import FontConfiguration
 
-    return FontConfiguration()
+    configuration = FontConfiguration()
+    _CONFIGURATIONS.add(configuration)
+    return configuration
+
+
+# --- the font folders ----------------------------------------------------------------------
+
+#: Every font configuration made here (font_configuration), while it lives.
+_CONFIGURATIONS: weakref.WeakSet[FontConfiguration] = weakref.WeakSet()
+
+
+def _font_folders() -> dict[int, Path]:
+    """The folder each live font configuration has copied its @font-face fonts into
+    (WeasyPrint makes it on the first font and removes it when the configuration is
+    collected), by the configuration's id."""
+    folders = {}
+    for configuration in list(_CONFIGURATIONS):
+        folder = getattr(configuration, "_folder", None)
+        if folder:
+            folders[id(configuration)] = Path(folder)
+    return folders
+
+
+def remove_font_folders(keep: dict[int, Path] | None = None) -> None:
+    """Remove the font folders of the live font configurations now, but those in
+    ``keep``: for a process that ends without collecting its objects (os._exit), where
+    WeasyPrint would never remove them."""
+    import shutil
+
+    keep = keep or {}
+    for key, folder in _font_folders().items():
+        if keep.get(key) != folder:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_font_folders_at_exit() -> None:
+    """In a process multiprocessing started (a batch's worker, a part laid out side by
+    side): remove the font folders it makes itself when it ends. multiprocessing ends
+    a forked process with os._exit, so WeasyPrint never removes them: every
+    ``leaflet`` left one in the temporary folder, every two-worker ``batch`` two. The
+    folders a forked process inherited are its parent's, which still uses them."""
+    from multiprocessing import util
+
+    inherited = _font_folders()
+    util.Finalize(None, remove_font_folders, args=(inherited,), exitpriority=0)
 
 
 @contextmanager

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import TYPE_CHECKING, TypeVar
 
+from .engine import remove_font_folders_at_exit
 from .plan import Section
 from .render import Pieces
 
@@ -320,7 +321,8 @@ def run_side_by_side(jobs: int | None, tasks: Sequence[Callable[[], T]]) -> list
     _TASKS = tasks
     try:
         with ProcessPoolExecutor(max_workers=jobs - 1,
-                                 mp_context=multiprocessing.get_context("fork")) as pool:
+                                 mp_context=multiprocessing.get_context("fork"),
+                                 initializer=remove_font_folders_at_exit) as pool:
             futures = [pool.submit(_run, i) for i in range(1, len(tasks))]
             first = tasks[0]()
             return [first, *(future.result() for future in futures)]

@@ -116,7 +116,9 @@ def _worker_main(conn: Connection, content: str, layouts: str | None, level: int
                         stream=sys.stderr, level=logging.WARNING)
     logging.getLogger("folder_builder").setLevel(level)
     from .. import Session
+    from ..engine import remove_font_folders_at_exit
 
+    remove_font_folders_at_exit()  # WeasyPrint's, however the worker ends its life
     session: Any = None
     opened: FolderBuilderError | None = None
 
