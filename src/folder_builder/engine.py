@@ -53,6 +53,11 @@ The workarounds, and what each saves (measured on the 2-core development box):
     leaflet's 23. The cache is given the patterns under the right key, built the
     same way. Gated on tinyhtml5 (``TINYHTML5``). Upstream fix:
     docs/upstream/0004-tinyhtml5-chars-until-cache-key.patch.
+
+Apart from the workarounds, it keeps the font configurations it makes, so that
+their font folders (WeasyPrint's private ``_folder``) are removed where
+WeasyPrint would never remove them: in a process that ends with ``os._exit``
+(multiprocessing's forked processes, and the command itself: ``cli.end``).
 """
 
 from __future__ import annotations

@@ -118,7 +118,7 @@ def _worker_main(conn: Connection, content: str, layouts: str | None, level: int
     from .. import Session
     from ..engine import remove_font_folders_at_exit
 
-    remove_font_folders_at_exit()  # WeasyPrint's, however the worker ends its life
+    remove_font_folders_at_exit()  # when it ends (not when it is killed mid-build)
     session: Any = None
     opened: FolderBuilderError | None = None
 
