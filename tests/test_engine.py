@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from conftest import CONTENT
 
 SCRIPT = """
@@ -34,7 +36,8 @@ def test_the_workarounds_are_installed_on_the_versions_they_know():
     assert got["installed"] == ["library lookups remembered", "C types without pycparser",
                                 "no margin boxes on stand-in pages",
                                 "a hanging space does not hyphenate a line's first word",
-                                "the HTML parser keeps its patterns"]
+                                "the HTML parser keeps its patterns",
+                                "no note styles where there are no notes"]
     assert got["pages"] == 8 and got["passed"]
 
 
@@ -187,3 +190,80 @@ def test_the_html_parser_finds_the_patterns_it_keeps(tmp_path):
     plain = _parsing(str(page), FOLDER_BUILDER_ENGINE_FIXES="off")
     assert plain["installed"] == [] and not plain["cached"]
     assert plain["tree"] == fixed["tree"]
+
+
+NOTES_CSS = "@page { size: A6; margin: 15mm } body { font-family: sans-serif }"
+
+
+def _ua_sheets(html: str, css: str = NOTES_CSS) -> list:
+    from folder_builder import engine
+
+    wp = engine.weasyprint()
+    source = engine.document(html, [wp.CSS(string=css)])
+    return source._ua_stylesheets()
+
+
+def _styles_notes(sheets: list) -> bool:
+    from folder_builder import engine
+
+    return any(entry[3] in engine._NOTE_PSEUDO_ELEMENTS for sheet in sheets
+               for entry in engine._selector_entries(sheet.matcher))
+
+
+@pytest.mark.parametrize(("html", "css", "notes"), [
+    ("<p>Plain text</p>", NOTES_CSS, False),
+    ('<p style="--accent: red; color: var(--accent)">Custom colours</p>', NOTES_CSS, False),
+    ("<p>A<span class=n>note</span></p>", NOTES_CSS + ".n { float: footnote }", True),
+    ("<p>A<span class=n>note</span></p>", NOTES_CSS + ".n { float: var(--f) }", True),
+    ("<p>A<span class=n>note</span></p>", NOTES_CSS + ".n { position: note(side) }", True),
+    ("<p>A<span class=n>note</span></p>", NOTES_CSS + ".n { float: left }", False),
+    ('<p>A<span style="float: footnote">note</span></p>', NOTES_CSS, True),
+    ('<p>A<span STYLE="FLOAT:left">note</span></p>', NOTES_CSS, True),
+    ('<p>A<span style="fl\\6f at: footnote">note</span></p>', NOTES_CSS, True),
+    ("<style>.n { float: footnote }</style><p>A<span class=n>n</span></p>", NOTES_CSS, True),
+])
+def test_note_styles_are_left_out_only_where_no_note_can_be(html, css, notes):
+    """The user-agent rules of footnotes' and notes' pseudo-elements go only where no
+    element can be floated as a footnote or positioned as a note: read from the
+    stylesheets as WeasyPrint validated them (var() could be anything), and from the
+    document's own style attributes and stylesheets, where any doubt keeps them."""
+    assert _styles_notes(_ua_sheets(f"<!DOCTYPE html><html><body>{html}</body></html>",
+                                    css)) == notes
+
+
+def test_footnotes_are_set_as_weasyprint_sets_them():
+    """A document with a footnote keeps WeasyPrint's own styles for it: the call and
+    the marker are numbered (left out, WeasyPrint cannot set the footnote: so this
+    test can fail). A
+    document that can have none gets the stylesheet without them, and the same text."""
+    import pypdfium2
+
+    from folder_builder import engine
+
+    wp = engine.weasyprint()
+
+    def texts(source, css) -> str:
+        pdf = pypdfium2.PdfDocument(source.render(stylesheets=css).write_pdf())
+        return " ".join(page.get_textpage().get_text_range() for page in pdf)
+
+    noted = [wp.CSS(string=NOTES_CSS + ".n { float: footnote }")]
+    html = ("<!DOCTYPE html><html lang=en><body><p>Text with a note<span class=n>"
+            "The note.</span> after.</p></body></html>")
+    ours = texts(engine.document(html, noted), noted)
+    assert ours == texts(wp.HTML(string=html), noted)
+    assert "note1" in ours.replace(" ", "") and "1. The note." in ours
+    forced = wp.HTML(string=html)
+    whole = forced._ua_stylesheets
+    forced._ua_stylesheets = lambda forms=False: [
+        engine._WITHOUT_NOTES.get(id(sheet), (None, sheet))[1] for sheet in whole(forms)]
+    try:  # WeasyPrint 70 fails on a footnote whose marker has no style at all
+        unstyled = texts(forced, noted)
+    except TypeError:
+        unstyled = ""
+    assert "1. The note." not in unstyled
+
+    plain = [wp.CSS(string=NOTES_CSS)]
+    html = "<!DOCTYPE html><html lang=en><body><p>Text with no note.</p></body></html>"
+    source = engine.document(html, plain)
+    assert not _styles_notes(source._ua_stylesheets())
+    assert texts(source, plain) == texts(wp.HTML(string=html), plain)

@@ -53,6 +53,16 @@ The workarounds, and what each saves (measured on the 2-core development box):
     leaflet's 23. The cache is given the patterns under the right key, built the
     same way. Gated on tinyhtml5 (``TINYHTML5``). Upstream fix:
     docs/upstream/0004-tinyhtml5-chars-until-cache-key.patch.
+``no note styles where there are no notes``
+    WeasyPrint's user-agent stylesheet styles five pseudo-elements of footnotes
+    and notes (``::footnote-call`` and the like) on every element, so for every
+    element of every document it weighs their declarations and computes five
+    styles, which only an element floated as a footnote or positioned as a note
+    ever uses: most of the user-agent stylesheet's work, 4-6 % of laying out a
+    leaflet's own pages. A document whose stylesheets and style attributes can
+    make no footnote and no note (``float: footnote``, ``position: note()``, or
+    either through ``var()``) gets the user-agent stylesheet without those five
+    rules; any other, the whole stylesheet.
 
 Apart from the workarounds, it keeps the font configurations it makes, so that
 their font folders (WeasyPrint's private ``_folder``) are removed where
@@ -153,6 +163,8 @@ def weasyprint() -> ModuleType:
                 INSTALLED.append("a hanging space does not hyphenate a line's first word")
             if _version("tinyhtml5").startswith(TINYHTML5) and _parser_keeps_patterns():
                 INSTALLED.append("the HTML parser keeps its patterns")
+            if _note_styles_only_for_notes(wp):
+                INSTALLED.append("no note styles where there are no notes")
     return wp
 
 
@@ -490,3 +502,109 @@ def _parser_keeps_patterns() -> bool:
         return False
     inputstream.characters_until_regex = _CharacterPatterns()
     return True
+
+
+# --- no note styles where there are no notes -----------------------------------------------
+
+#: The pseudo-elements only a footnote or a note has.
+_NOTE_PSEUDO_ELEMENTS = frozenset({"footnote-call", "footnote-marker", "note-call",
+                                   "note-marker", "note-callback"})
+#: The user-agent stylesheets without their note pseudo-elements' rules, by the id of
+#: the whole one (kept alive beside it).
+_WITHOUT_NOTES: dict[int, tuple[object, object]] = {}
+#: In a style attribute: a property that could make a footnote or a note, or a way to
+#: spell one that a plain search would not see (an escape, a character reference).
+_NOTE_SPELLING = re.compile(r"float|position|\\|&", re.IGNORECASE)
+_STYLE_ATTRIBUTE = re.compile(
+    r"""\sstyle\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
+_OWN_STYLESHEET = re.compile(r"<style\b|<link\b[^>]*stylesheet", re.IGNORECASE)
+
+
+def _note_styles_only_for_notes(wp: ModuleType) -> bool:
+    """Make the user-agent stylesheet without its note pseudo-elements' rules, for
+    ``document``; say whether that could be done (cssselect2 keeps its selectors as it
+    did when this was written, and the rules are there)."""
+    import copy
+
+    from weasyprint.html import UA_STYLESHEET
+
+    matcher = getattr(UA_STYLESHEET, "matcher", None)
+    lists = ("lang_attr_selectors", "other_selectors")
+    maps = ("id_selectors", "class_selectors", "lower_local_name_selectors",
+            "namespace_selectors")
+    if matcher is None or not all(isinstance(getattr(matcher, name, None), list)
+                                  for name in lists) \
+            or not all(isinstance(getattr(matcher, name, None), dict) for name in maps):
+        return False
+    entries = [entry for name in lists for entry in getattr(matcher, name)] + [
+        entry for name in maps for found in getattr(matcher, name).values()
+        for entry in found]
+    if not all(isinstance(entry, tuple) and len(entry) == 5 for entry in entries) or \
+            not any(entry[3] in _NOTE_PSEUDO_ELEMENTS for entry in entries):
+        return False
+
+    def kept(found: list) -> list:
+        return [entry for entry in found if entry[3] not in _NOTE_PSEUDO_ELEMENTS]
+
+    trimmed = copy.copy(matcher)
+    for name in lists:
+        setattr(trimmed, name, kept(getattr(matcher, name)))
+    for name in maps:
+        setattr(trimmed, name, {key: kept(found) for key, found
+                                in getattr(matcher, name).items()})
+    sheet = copy.copy(UA_STYLESHEET)
+    sheet.matcher = trimmed
+    _WITHOUT_NOTES[id(UA_STYLESHEET)] = (UA_STYLESHEET, sheet)
+    return True
+
+
+def document(html: str, stylesheets: list, **options: object) -> object:
+    """WeasyPrint's ``HTML`` for the ``html`` string, to be laid out with
+    ``stylesheets``: where it can have no footnote and no note, with the user-agent
+    stylesheet that does not style their pseudo-elements (see the module)."""
+    wp = weasyprint()
+    source = wp.HTML(string=html, **options)
+    if _WITHOUT_NOTES and not _may_have_notes(html, stylesheets):
+        whole = source._ua_stylesheets
+
+        def without_notes(forms: bool = False) -> list:
+            return [_WITHOUT_NOTES.get(id(sheet), (None, sheet))[1]
+                    for sheet in whole(forms)]
+
+        source._ua_stylesheets = without_notes
+    return source
+
+
+def _may_have_notes(html: str, stylesheets: list) -> bool:
+    """Whether an element of ``html`` laid out with ``stylesheets`` could be floated as a
+    footnote or positioned as a note. Read as WeasyPrint validated the stylesheets
+    (escapes resolved; a value through var() is not known, so it could); in the HTML,
+    a stylesheet of its own, or a style attribute that names float or position or
+    could spell them otherwise, could."""
+    from weasyprint.css.tokens import Pending
+
+    if _OWN_STYLESHEET.search(html) or any(
+            _NOTE_SPELLING.search(value) for value in _STYLE_ATTRIBUTE.findall(html)):
+        return True
+    for sheet in stylesheets:
+        matcher = getattr(sheet, "matcher", None)
+        if matcher is None:
+            return True
+        for entry in _selector_entries(matcher):
+            declarations = entry[4][0]
+            for name, value, _importance in declarations:
+                if name not in ("float", "position"):
+                    continue
+                if isinstance(value, Pending) or value == "footnote" or (
+                        isinstance(value, tuple) and value[:1] == ("note()",)):
+                    return True
+    return False
+
+
+def _selector_entries(matcher: object) -> Iterator[tuple]:
+    for name in ("lang_attr_selectors", "other_selectors"):
+        yield from getattr(matcher, name, ())
+    for name in ("id_selectors", "class_selectors", "lower_local_name_selectors",
+                 "namespace_selectors"):
+        for found in getattr(matcher, name, {}).values():
+            yield from found

@@ -41,6 +41,13 @@ def font_configuration() -> FontConfiguration:
     return new()
 
 
+def document_source(html: str, stylesheets: list, **options: object):
+    """WeasyPrint's HTML for ``html``, to lay out with ``stylesheets`` (engine.py)."""
+    from .engine import document
+
+    return document(html, stylesheets, **options)
+
+
 def project_fetcher(roots: tuple[Path, ...]):
     """A URL fetcher that serves data: URLs and files inside ``roots``, nothing else."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -141,8 +148,8 @@ def lay_out(
                     "with --debug to see where.",
                     [Problem(m) for m in collected.messages]) from exc
 
-        source = wp.HTML(string=html, base_url=str(base_url) + "/", url_fetcher=fetcher,
-                         media_type=media_type)
+        source = document_source(html, css, base_url=str(base_url) + "/",
+                                 url_fetcher=fetcher, media_type=media_type)
         document = render(source)
         # No word split across a page turn (pageturn.py): a word found so is kept
         # whole and the document laid out again, which only then costs.
