@@ -518,6 +518,10 @@ _NOTE_SPELLING = re.compile(r"float|position|\\|&", re.IGNORECASE)
 _STYLE_ATTRIBUTE = re.compile(
     r"""\sstyle\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
 _OWN_STYLESHEET = re.compile(r"<style\b|<link\b[^>]*stylesheet", re.IGNORECASE)
+#: Where a cssselect2 matcher keeps its selectors: in lists, and in lists by key.
+_SELECTOR_LISTS = ("lang_attr_selectors", "other_selectors")
+_SELECTOR_MAPS = ("id_selectors", "class_selectors", "lower_local_name_selectors",
+                  "namespace_selectors")
 
 
 def _note_styles_only_for_notes(wp: ModuleType) -> bool:
@@ -529,16 +533,12 @@ def _note_styles_only_for_notes(wp: ModuleType) -> bool:
     from weasyprint.html import UA_STYLESHEET
 
     matcher = getattr(UA_STYLESHEET, "matcher", None)
-    lists = ("lang_attr_selectors", "other_selectors")
-    maps = ("id_selectors", "class_selectors", "lower_local_name_selectors",
-            "namespace_selectors")
     if matcher is None or not all(isinstance(getattr(matcher, name, None), list)
-                                  for name in lists) \
-            or not all(isinstance(getattr(matcher, name, None), dict) for name in maps):
+                                  for name in _SELECTOR_LISTS) \
+            or not all(isinstance(getattr(matcher, name, None), dict)
+                       for name in _SELECTOR_MAPS):
         return False
-    entries = [entry for name in lists for entry in getattr(matcher, name)] + [
-        entry for name in maps for found in getattr(matcher, name).values()
-        for entry in found]
+    entries = list(_selector_entries(matcher))
     if not all(isinstance(entry, tuple) and len(entry) == 5 for entry in entries) or \
             not any(entry[3] in _NOTE_PSEUDO_ELEMENTS for entry in entries):
         return False
@@ -547,9 +547,9 @@ def _note_styles_only_for_notes(wp: ModuleType) -> bool:
         return [entry for entry in found if entry[3] not in _NOTE_PSEUDO_ELEMENTS]
 
     trimmed = copy.copy(matcher)
-    for name in lists:
+    for name in _SELECTOR_LISTS:
         setattr(trimmed, name, kept(getattr(matcher, name)))
-    for name in maps:
+    for name in _SELECTOR_MAPS:
         setattr(trimmed, name, {key: kept(found) for key, found
                                 in getattr(matcher, name).items()})
     sheet = copy.copy(UA_STYLESHEET)
@@ -602,9 +602,10 @@ def _may_have_notes(html: str, stylesheets: list) -> bool:
 
 
 def _selector_entries(matcher: object) -> Iterator[tuple]:
-    for name in ("lang_attr_selectors", "other_selectors"):
+    """Every selector a cssselect2 matcher keeps, as (test, specificity, order,
+    pseudo-element, (declarations, layer))."""
+    for name in _SELECTOR_LISTS:
         yield from getattr(matcher, name, ())
-    for name in ("id_selectors", "class_selectors", "lower_local_name_selectors",
-                 "namespace_selectors"):
+    for name in _SELECTOR_MAPS:
         for found in getattr(matcher, name, {}).values():
             yield from found
