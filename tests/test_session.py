@@ -174,3 +174,33 @@ def test_a_missing_content_folder_is_a_content_error(tmp_path):
     with pytest.raises(ContentError):
         Session(content=tmp_path / "nowhere")
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_a_delivered_pdf_depends_on_its_files_not_on_where_they_are(tmp_path):
+    """The screen leaflet links its department's logo by path; its identifiers (XMP
+    DocumentID, trailer /ID) count the logo by its bytes. The same content in two
+    folders gives the same bytes (it gave other identifiers), and a logo replaced
+    under the same name gives other identifiers (it gave the same)."""
+    import pikepdf
+
+    def screen_leaflet(root: Path) -> bytes:
+        return Session(content=root, jobs=1).build(
+            "leaflet", "screen", role="chef", department="eksempel-dagtilbud-nord",
+            deliver=True).pdf
+
+    def identifiers(pdf: bytes) -> tuple[bytes, str]:
+        with pikepdf.open(io.BytesIO(pdf)) as opened:
+            packet = bytes(opened.Root.Metadata.read_bytes())
+            return bytes(opened.trailer.ID[0]), packet.split(b"DocumentID>")[1][:45].decode()
+
+    here = copy_content(tmp_path / "here")
+    there = copy_content(tmp_path / "somewhere" / "else")
+    first = screen_leaflet(here)
+    assert b"file://" not in first
+    assert screen_leaflet(there) == first
+    logo = here / "departments" / "logos" / "eksempel-dagtilbud-nord.svg"
+    logo.write_text(logo.read_text(encoding="utf-8").replace('width="120"', 'width="121"'),
+                    encoding="utf-8")
+    changed = screen_leaflet(here)
+    assert identifiers(changed)[0] != identifiers(first)[0]
+    assert identifiers(changed)[1] != identifiers(first)[1]

@@ -25,6 +25,7 @@ import functools
 import hashlib
 import logging
 import os
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -1003,9 +1004,27 @@ def press(content: Content, icc: Path | None, marks: bool | None) -> Press:
 
 
 def _identity(html: str, chosen: Variant, press: Press) -> str:
-    """A digest of everything that decides the bytes, so that identifiers are stable."""
+    """A digest of everything that decides the bytes, so that identifiers are stable.
+    A file the HTML links to (the screen variant's logo) counts by its bytes, not its
+    path: the same content in another folder gives the same PDF, and a logo replaced
+    under the same name another."""
+    html = _LINKED_FILE.sub(_file_digest, html)
     return hashlib.sha256("\0".join([html, chosen.name, str(press.settings),
                                      press.profile.name]).encode()).hexdigest()
+
+
+#: A file:// URL in the HTML, up to the quote, space or bracket that ends it.
+_LINKED_FILE = re.compile(r"""file://[^"'\s)<>]+""")
+
+
+def _file_digest(found: re.Match[str]) -> str:
+    from urllib.parse import unquote, urlsplit
+
+    path = Path(unquote(urlsplit(found.group(0)).path))
+    try:
+        return "file:sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return found.group(0)
 
 
 def _build_date(content: Content) -> str:
