@@ -245,6 +245,21 @@ def folder(folders: dict[str, BuildResult]) -> BuiltFolder:
     return BuiltFolder(result, page_texts(result.path))
 
 
+# --- a designer's layouts folder ---------------------------------------------------------
+
+
+def skeleton_override(tmp_path: Path, blocks: str, extra_css: str = "") -> Path:
+    """A ``--layouts`` folder whose product.html.j2 extends the bundled skeleton with
+    ``blocks`` (Jinja ``{% block %}``s), and an extra.css if given."""
+    layouts = tmp_path / "layouts"
+    layouts.mkdir()
+    (layouts / "product.html.j2").write_text(
+        '{% extends "bundled/product.html.j2" %}\n' + blocks + "\n", encoding="utf-8")
+    if extra_css:
+        (layouts / "extra.css").write_text(extra_css + "\n", encoding="utf-8")
+    return layouts
+
+
 # --- a small plan ------------------------------------------------------------------------
 
 

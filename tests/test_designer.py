@@ -6,7 +6,7 @@ from __future__ import annotations
 import pikepdf
 import pytest
 
-from conftest import CONTENT, LAYOUTS
+from conftest import CONTENT, LAYOUTS, skeleton_override
 from folder_builder import Session
 from folder_builder.cli import main
 from folder_builder.preflight import preflight
@@ -48,12 +48,9 @@ def test_the_bundled_leaflet_is_a5(tmp_path):
 
 
 def test_a_skeleton_block_is_overridden_without_copying_the_skeleton(tmp_path):
-    layouts = tmp_path / "layouts"
-    layouts.mkdir()
-    (layouts / "product.html.j2").write_text(
-        '{% extends "bundled/product.html.j2" %}\n'
-        '{% block head %}{{ super() }}<meta name="keywords" content="{{ product }}">'
-        '{% endblock %}\n', encoding="utf-8")
+    layouts = skeleton_override(
+        tmp_path, '{% block head %}{{ super() }}<meta name="keywords" content="{{ product }}">'
+        '{% endblock %}')
     session = Session(CONTENT, layouts, jobs=1)
     result = session.build("leaflet", "print", role="chef")
     assert '<meta name="keywords" content="leaflet">' in result.html

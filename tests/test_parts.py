@@ -11,7 +11,7 @@ import pypdfium2 as pdfium
 import pytest
 
 import folder_builder.parts as parts_module
-from conftest import CONTENT, copy_content, normalise, page_texts
+from conftest import CONTENT, copy_content, normalise, page_texts, skeleton_override
 from folder_builder.build import BuildOptions, build
 from folder_builder.content import load_content, load_department
 from folder_builder.errors import ContentError, LayoutError, Problem
@@ -376,14 +376,11 @@ def test_a_proof_in_one_process_is_laid_out_whole_without_kept_shared_pages(capl
 def test_a_head_that_differs_by_role_shares_nothing(tmp_path, caplog):
     """Layouts that wrap the sections in an element of the role's (and style the shared
     pages by it) get those pages for their own role, as a whole layout gives them."""
-    layouts = tmp_path / "layouts"
-    layouts.mkdir()
-    (layouts / "product.html.j2").write_text(
-        '{% extends "bundled/product.html.j2" %}\n'
+    layouts = skeleton_override(
+        tmp_path,
         '{% block body %}<div class="for-{{ subject.id if subject else product }}">'
-        '{{ super() }}</div>{% endblock %}\n', encoding="utf-8")
-    (layouts / "extra.css").write_text(
-        ".for-chef .section-title { color: device-cmyk(0% 100% 100% 0%); }\n", encoding="utf-8")
+        '{{ super() }}</div>{% endblock %}',
+        ".for-chef .section-title { color: device-cmyk(0% 100% 100% 0%); }")
     caplog.set_level(logging.INFO, logger="folder_builder")
     session = Session(CONTENT, layouts, jobs=1)
     # the shared part would be the first role's (medarbejder's), unstyled
