@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import io
 import json
 import os
@@ -409,36 +410,77 @@ def test_batch_workers_lay_out_a_leaflet_that_can_be_cut_into_parts(tmp_path, mo
 
 
 def _hand_out(work, first, following, seed):
-    """Two workers finishing in a random order: which (worker, department) pairs
-    made leaflets, and every leaflet given."""
+    """Two workers finishing in a random order, each department's shared pages handed
+    on once one of its leaflets is back (run_batch): every leaflet given, and how many
+    times each department's shared pages were laid out."""
     rng = random.Random(seed)
     current = dict(enumerate(first))
-    made = {(worker, job.department) for worker, job in current.items()}
+    has = {worker: set() for worker in current}  # the departments each worker has pages of
+    back: set = set()  # the departments the batch can hand pages of
+    laid_out = collections.Counter()
+
+    def start(worker, job):
+        if job.department not in has[worker] and job.department not in back:
+            laid_out[job.department] += 1
+        has[worker].add(job.department)
+        current[worker] = job
+
+    for worker, job in list(current.items()):
+        start(worker, job)
     given = []
     while current:
         worker = rng.choice(sorted(current))
         finished = current.pop(worker)
         given.append(finished)
+        back.add(finished.department)
         job = following(finished)
         if job is not None:
-            current[worker] = job
-            made.add((worker, job.department))
-    return made, given
+            start(worker, job)
+    return given, laid_out
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_a_free_worker_makes_the_next_leaflet_of_the_department_it_is_on(seed):
-    """Each leaflet is given once, and each department's leaflets (which share pages:
-    Session._lay_out_shared) go to as few workers as can be: fewer than when they are
-    handed out in the plan's order."""
+@pytest.mark.parametrize("seed", range(8))
+def test_a_departments_shared_pages_are_laid_out_once_in_a_batch(seed):
+    """Each leaflet is given once, and each department's shared pages (the model, the
+    Fælles page, the back: Session._lay_out_shared) are laid out once on two workers,
+    whichever finishes first: every department's first leaflet goes out before any
+    second, so its pages are back to hand on. Given out in the plan's order, two
+    workers start on one department and both lay its pages out."""
     work = plan_jobs(BuildOptions(content=CONTENT), None, None)
     departments = {job.department for job in work}
     queue = Affinity(work)
     first = queue.starting(2)
     assert len({job.department for job in first}) == 2
-    made, given = _hand_out(work, first, queue.next, seed)
+    given, laid_out = _hand_out(work, first, queue.next, seed)
     assert sorted(given, key=repr) == sorted(work, key=repr)
-    assert len(made) <= len(departments) + 1, made
+    assert laid_out == dict.fromkeys(departments, 1), laid_out
     in_order = iter(work[2:])
-    plain, _ = _hand_out(work, work[:2], lambda _: next(in_order, None), seed)
-    assert len(plain) > len(made)
+    _, plain = _hand_out(work, work[:2], lambda _: next(in_order, None), seed)
+    assert sum(plain.values()) > len(departments)
+
+
+def test_a_batch_on_two_workers_hands_a_departments_shared_pages_on(tmp_path, monkeypatch):
+    """On two workers the default batch's three departments have their shared pages
+    laid out three times in all, however the leaflets fall to the workers, and every
+    leaflet has the bytes a batch in one process gives."""
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    real = Session._lay_out_part
+
+    def recorded(self, html, job, identity, secs=(), only=None, every_page=False):
+        if only is not None and not every_page:  # a shared part (runs in the workers)
+            (calls / f"{os.getpid()}-{len(list(calls.iterdir()))}").touch()
+        return real(self, html, job, identity, secs, only, every_page)
+
+    monkeypatch.setattr(Session, "_lay_out_part", recorded)
+    roles = ["medarbejder", "leder-af-medarbejder", "chef"]
+    two, one = tmp_path / "two", tmp_path / "one"
+    outcome = run_batch(BuildOptions(content=CONTENT), roles=roles, jobs=2, output_dir=two,
+                        stream=io.StringIO())
+    assert outcome.ok and len(outcome.built) == 9
+    assert len(list(calls.iterdir())) == 3
+    assert len({path.name.split("-")[0] for path in calls.iterdir()}) == 2  # both worked
+    run_batch(BuildOptions(content=CONTENT), roles=roles, jobs=1, output_dir=one,
+              stream=io.StringIO())
+    for pdf in sorted(one.glob("*.pdf")):
+        assert (two / pdf.name).read_bytes() == pdf.read_bytes(), pdf.name

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from conftest import CONTENT, LAYOUTS, copy_content, edit, normalise
 from folder_builder import Session
 from folder_builder.cli import main
-from folder_builder.errors import ContentError, InputError
+from folder_builder.errors import ContentError, InputError, LayoutError
 from folder_builder.preflight import preflight
 
 NEW_WORDS = "Jeg holder styr på budgettet hver eneste uge sammen med alle mine ledere."
@@ -204,3 +204,45 @@ def test_a_delivered_pdf_depends_on_its_files_not_on_where_they_are(tmp_path):
     changed = screen_leaflet(here)
     assert identifiers(changed)[0] != identifiers(first)[0]
     assert identifiers(changed)[1] != identifiers(first)[1]
+
+
+def test_a_warmed_up_session_parses_no_stylesheet_again_and_gives_the_same_bytes(
+        monkeypatch):
+    """warm_up (a batch does it before forking its workers, a studio worker before its
+    first proof) parses each variant's stylesheets and loads their fonts once: the
+    leaflet built after it parses none, and has the bytes of one built without it."""
+    import weasyprint
+
+    unwarmed = Session(content=CONTENT, jobs=1).build(
+        "leaflet", "print", role="chef", deliver=True).pdf
+    session = Session(content=CONTENT, jobs=1)
+    session.warm_up(["print", "screen"])
+    parsed = []
+
+    class Counted(weasyprint.CSS):
+        def __init__(self, *args, **kwargs):
+            parsed.append(kwargs.get("filename") or "a string")
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(weasyprint, "CSS", Counted)
+    assert session.build("leaflet", "print", role="chef", deliver=True).pdf == unwarmed
+    session.build("leaflet", "screen", role="chef", deliver=True)
+    assert parsed == []
+    assert Session(content=CONTENT, jobs=1).build("leaflet", "print", role="chef").pages
+    assert parsed  # a session that did not warm up parses them
+
+
+def test_a_layout_that_fails_fails_in_the_build_not_in_the_warm_up(tmp_path):
+    """The warm-up's probe is no build: a stylesheet that cannot load fails the build
+    that needs it, with the message, and not the warm-up."""
+    layouts = tmp_path / "layouts"
+    layouts.mkdir()
+    css = (LAYOUTS / "style.css").read_text(encoding="utf-8")
+    (layouts / "style.css").write_text(
+        css + '\n@font-face { font-family: Gone; src: url("gone.woff2"); }\n'
+        "body { font-family: Gone, serif; }\n", encoding="utf-8")
+    session = Session(content=CONTENT, layouts=layouts, jobs=1)
+    session.warm_up()
+    with pytest.raises(LayoutError) as failed:
+        session.build("leaflet", "print", role="chef")
+    assert "gone.woff2" in failed.value.report() and "'Gone'" in failed.value.report()

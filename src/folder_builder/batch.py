@@ -26,7 +26,7 @@ from .engine import remove_font_folders_at_exit
 from .errors import FolderBuilderError, Problem
 from .model import Content
 from .output import write_atomic
-from .parts import cores
+from .parts import LaidPart, cores
 from .session import Session
 
 DEFAULT_DIR = Path("build") / "leaflets"
@@ -94,12 +94,17 @@ def _forget_session() -> None:
 
 
 class Affinity:
-    """Which leaflet a worker makes next. With as many leaflets under way as there are
-    workers, the one that comes back frees the worker that made it, which then makes
-    another of the same department: its session has the pages that department's
-    leaflets share laid out already (Session._lay_out_shared). When that department
-    is done, one no other worker is on. In the default batch on two workers each
-    department's shared pages are laid out once, not up to twice."""
+    """Which leaflet a worker makes next, so that each department's shared pages (the
+    model, the Fælles page, the back: Session._lay_out_shared) are laid out once in
+    the batch, not once in every worker that makes one of its leaflets.
+
+    Every department's first leaflet is given out before any department's second:
+    when it comes back, its shared pages come with it (``Shared``), and every worker
+    that makes a later leaflet of that department is handed them. Then a free worker
+    stays on the department it made last (it has the pages already), else takes one
+    whose first leaflet is back. Only when all that is left is a department whose
+    first leaflet is still under way does a worker lay its shared pages out a
+    second time, rather than wait."""
 
     def __init__(self, work: list[Job]) -> None:
         self._left: dict[Path | None, list[Job]] = {}
@@ -107,6 +112,9 @@ class Affinity:
             self._left.setdefault(job.department, []).append(job)
         #: the department of every leaflet under way
         self._running: list[Path | None] = []
+        #: the departments a leaflet was given out for, and those one came back for
+        self._started: set[Path | None] = set()
+        self._back: set[Path | None] = set()
 
     def starting(self, workers: int) -> list[Job]:
         """The first leaflet of each worker, each of another department where it can."""
@@ -120,25 +128,45 @@ class Affinity:
     def next(self, finished: Job) -> Job | None:
         """The next leaflet for the worker that finished ``finished``; None: no more."""
         self._running.remove(finished.department)
+        self._back.add(finished.department)
         return self._take(finished.department)
 
     def _take(self, *last: Path | None) -> Job | None:
-        """A leaflet of the department in ``last`` while it has any; else of the
-        department with most left that no worker is on, else with most left."""
+        """A department's first leaflet while there are any; else a leaflet of the
+        department in ``last``; else of the department with most left whose shared
+        pages are known, else with most left that no worker is on."""
         open_ = [department for department, jobs in self._left.items() if jobs]
         if not open_:
             return None
-        chosen = last[0] if last and last[0] in open_ else max(
-            open_, key=lambda d: (d not in self._running, len(self._left[d])))
+        fresh = [department for department in open_ if department not in self._started]
+        known = [department for department in open_ if department in self._back]
+        if fresh:
+            chosen = fresh[0]
+        elif last and last[0] in open_:
+            chosen = last[0]
+        else:
+            chosen = max(known or open_, key=lambda d: (d not in self._running,
+                                                        len(self._left[d])))
+        self._started.add(chosen)
         self._running.append(chosen)
         return self._left[chosen].pop(0)
 
 
-def _build_one(job: Job, output_dir: Path
-               ) -> tuple[Job, list[Path] | None, str, tuple[Problem, ...]]:
-    """Build one leaflet in every variant; never raise, report instead."""
+#: The pages a department's leaflets share, as a worker laid them out, by the digest
+#: of their HTML and the variant (Session.shared_parts).
+SharedParts = dict[tuple[bytes, str], LaidPart]
+
+
+def _build_one(job: Job, output_dir: Path, shared: SharedParts | None = None
+               ) -> tuple[Job, list[Path] | None, str, tuple[Problem, ...], SharedParts]:
+    """Build one leaflet in every variant; never raise, report instead. ``shared``: the
+    department's shared pages another worker laid out; what comes back last is those
+    this one laid out for it (for the batch to hand on)."""
     session, options = _SESSION, _OPTIONS
     assert session is not None and options is not None, "worker not started"
+    if shared:
+        session.keep_shared_parts(shared)
+    before = session.shared_parts().keys()
     try:
         role = session.role(job.role)
         department = session.department(job.department) if job.department else None
@@ -153,11 +181,13 @@ def _build_one(job: Job, output_dir: Path
             if options.keep_html:
                 write_atomic(target.with_suffix(".html"),
                              session.standalone_html(result).encode())
-        return job, paths, "", tuple(dict.fromkeys(warnings))
+        laid = {key: part for key, part in session.shared_parts().items()
+                if key not in before}
+        return job, paths, "", tuple(dict.fromkeys(warnings)), laid
     except FolderBuilderError as exc:
-        return job, None, exc.report(), ()
+        return job, None, exc.report(), (), {}
     except Exception as exc:  # a bug must not take the other leaflets down
-        return job, None, f"internal error: {type(exc).__name__}: {exc}", ()
+        return job, None, f"internal error: {type(exc).__name__}: {exc}", (), {}
 
 
 def run_batch(
@@ -190,7 +220,7 @@ def run_batch(
         _start_worker(options, roles_built, here)
         try:
             for job in work:
-                _record(outcome, progress, *_build_one(job, output_dir))
+                _record(outcome, progress, *_build_one(job, output_dir)[:-1])
         finally:
             _forget_session()
     else:
@@ -200,6 +230,9 @@ def run_batch(
         # them in the parent first, with a whole leaflet, made that leaflet a serial
         # step (batch of 15 on 2 cores: 4.9 s against 5.3 s).
         if fork:
+            # Stylesheets parsed, fonts loaded and modules imported once, here, not in
+            # each worker on its first leaflet (0.2-0.3 CPU-s a worker).
+            here.warm_up(options.variants)
             _start_worker(options, roles_built, here)
             # What the workers inherit stays shared: the collector would otherwise
             # walk (and so copy) every object in each of them.
@@ -212,16 +245,21 @@ def run_batch(
             # As many leaflets under way as there are workers: the one that comes
             # back frees the worker that made it, and the next leaflet goes there.
             queue = Affinity(work)
+            # Each department's shared pages, as the first worker to lay them out gave
+            # them back: handed to any other worker making one of its leaflets.
+            shared: dict[Path | None, SharedParts] = {}
             running = {pool.submit(_build_one, job, output_dir)
                        for job in queue.starting(workers)}
             while running:
                 done, running = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
-                    result = future.result()
-                    _record(outcome, progress, *result)
-                    following = queue.next(result[0])
+                    job, *result, laid = future.result()
+                    shared.setdefault(job.department, {}).update(laid)
+                    _record(outcome, progress, job, *result)
+                    following = queue.next(job)
                     if following is not None:
-                        running.add(pool.submit(_build_one, following, output_dir))
+                        running.add(pool.submit(_build_one, following, output_dir,
+                                                shared.get(following.department)))
         gc.unfreeze()
         _forget_session()
     outcome.seconds = time.perf_counter() - started

@@ -33,7 +33,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ContentError, InputError, PreflightError, Problem
+from .errors import ContentError, FolderBuilderError, InputError, PreflightError, Problem
 from .fill import TO_PAGE_FOOT, drop_carried_over
 from .model import PAGES_PER_SHEET
 from .names import did_you_mean
@@ -66,6 +66,13 @@ KEPT_PRODUCTS = 32
 #: Files whose every effect on a PDF shows in the rendered HTML: an edit to one of
 #: them is found by comparing each section's HTML with the last build's.
 TEXT_SUFFIXES = (".yaml", ".yml")
+#: What a delivered build imports on first use, beyond the session's own imports:
+#: merging parts, the fit guard, finishing, the preflight (Session.warm_up).
+_FIRST_BUILD_MODULES = ("pikepdf", ".checks", ".crosspage", ".finish", ".fit", ".notices",
+                        ".parts", ".preflight", ".proof", ".smalltext")
+#: The smallest document: laying it out parses a variant's stylesheets and loads
+#: their fonts (Session.warm_up).
+_PROBE_HTML = "<!DOCTYPE html><html><head></head><body><p>.</p></body></html>"
 
 
 @dataclass(frozen=True)
@@ -337,6 +344,45 @@ class Session:
     def _watched(self) -> list[Path]:
         """The folders whose files make the PDFs: the content, the layouts, the fonts."""
         return [self._root, *self._dirs, BUNDLED_FONTS]
+
+    # -- warming and sharing, for processes that build side by side --------------------
+
+    def warm_up(self, variants: Iterable[str] = ("print",)) -> None:
+        """Do now what the first build of this session does whatever it builds: import
+        what a delivered PDF needs (finishing, the preflight, merging parts), parse the
+        stylesheets of each variant and load their fonts (0.2-0.3 CPU-s). Processes
+        forked after this (a batch's workers) then share that work instead of each
+        doing it; a studio worker does it before its first proof is asked for.
+
+        A probe that fails is no error here: the build that needs the layout fails with
+        the message, where it can name what it was making."""
+        import importlib
+
+        for module in _FIRST_BUILD_MODULES:
+            importlib.import_module(module, __package__)
+        for name in variants:
+            job = Job("probe", variant(name))
+            try:
+                self._export(self._weasyprint(_PROBE_HTML, job), job, _PROBE_HTML)
+            except FolderBuilderError as exc:
+                log.info("warm-up   %s: %s", name, exc)
+
+    def shared_parts(self) -> dict[tuple[bytes, str], LaidPart]:
+        """The leaflet pages kept for every department's leaflets (_lay_out_shared),
+        by the digest of the HTML that laid them out and the variant."""
+        return dict(self._shared)
+
+    def keep_shared_parts(self, parts: dict[tuple[bytes, str], LaidPart]) -> None:
+        """Keep pages another session of the same content and layouts laid out for a
+        department's leaflets (a batch's other worker): they are canonical, so the
+        leaflets come out the same as with pages laid out here. Each is found by the
+        digest of its HTML, so a part whose HTML this session would not make is never
+        used."""
+        for key, part in parts.items():
+            self._shared.setdefault(key, part)
+            self._shared.move_to_end(key)
+        while len(self._shared) > KEPT_PRODUCTS:
+            self._shared.popitem(last=False)
 
     # -- the pipeline -------------------------------------------------------------------
 

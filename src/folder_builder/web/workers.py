@@ -133,6 +133,10 @@ def _worker_main(conn: Connection, content: str, layouts: str | None, level: int
 
     open_session()
     conn.send(("ready", os.getpid()))
+    if session is not None:
+        # What the first proof would do anyway (stylesheets, fonts, imports), done
+        # while nobody waits for one yet; a task sent meanwhile waits in the pipe.
+        session.warm_up(("print",))
     garbage = False
     while True:
         try:
