@@ -29,6 +29,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from html import escape
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -72,7 +73,8 @@ _FIRST_BUILD_MODULES = ("pikepdf", ".checks", ".crosspage", ".finish", ".fit", "
                         ".parts", ".preflight", ".proof", ".smalltext")
 #: The smallest document: laying it out parses a variant's stylesheets and loads
 #: their fonts (Session.warm_up).
-_PROBE_HTML = "<!DOCTYPE html><html><head></head><body><p>.</p></body></html>"
+_PROBE_HTML = ('<!DOCTYPE html><html lang="{language}"><head></head>'
+               '<body><p>.</p></body></html>')
 
 
 @dataclass(frozen=True)
@@ -360,10 +362,13 @@ class Session:
 
         for module in _FIRST_BUILD_MODULES:
             importlib.import_module(module, __package__)
+        self._layout_traits()
+        # In the publication's language: its hyphenation patterns load too.
+        probe = _PROBE_HTML.format(language=escape(self._content.publication.language))
         for name in variants:
             job = Job("probe", variant(name))
             try:
-                self._export(self._weasyprint(_PROBE_HTML, job), job, _PROBE_HTML)
+                self._export(self._weasyprint(probe, job), job, probe)
             except FolderBuilderError as exc:
                 log.info("warm-up   %s: %s", name, exc)
 
