@@ -9,6 +9,7 @@ made, before they are written.
 
 from __future__ import annotations
 
+import contextvars
 import io
 import re
 from collections import Counter, OrderedDict
@@ -110,11 +111,14 @@ def preflight(
                          f"({_reason(exc, name)})") from exc
     except OSError as exc:
         raise InputError(f"{name}: cannot read the file ({exc.strerror or exc})") from exc
+    digests = _DIGESTS.set({})
     with pdf:
         try:
             results = variant.checks(pdf, trim_mm or _first_page_size(pdf), bleed_mm)
         except pikepdf.PdfError as exc:
             raise InputError(f"{name}: the PDF is damaged ({_reason(exc, name)})") from exc
+        finally:
+            _DIGESTS.reset(digests)
     return Report(variant.name, results)
 
 
@@ -485,6 +489,10 @@ _ICC_FAMILY = {1: "Gray", 3: "RGB", 4: "CMYK"}
 _INLINE_ABBREVIATIONS = {"/RGB": "/DeviceRGB", "/CMYK": "/DeviceCMYK", "/G": "/DeviceGray",
                          "/I": "/Indexed"}
 _OPERATOR_FAMILY = {"rg": "RGB", "RG": "RGB", "k": "CMYK", "K": "CMYK", "g": "Gray", "G": "Gray"}
+#: The operators the colour scan reads (_scan_content), inline images included: qpdf
+#: hands Python only these, not the text and paths that make most of a page.
+_COLOUR_OPERATORS = " ".join([*_OPERATOR_FAMILY, "cs", "CS", "sh", "scn", "SCN", "Do",
+                              "BI", "ID", "EI"])
 
 
 def _colour_space(space: object, resources: pikepdf.Dictionary,
@@ -600,6 +608,10 @@ def _colours_of(canvas: _Canvas, banned: str) -> tuple[tuple[str | None, str, st
     return tuple(recorded.calls)
 
 
+#: The digest of each page (by object number) of the PDF preflight() is checking, made
+#: once for the checks that read every page (per thread: a server checks in several).
+_DIGESTS: contextvars.ContextVar[dict[tuple[int, int], bytes] | None] = \
+    contextvars.ContextVar("page_digests", default=None)
 #: What the page-by-page checks found on pages seen before, by (check, page digest).
 _SEEN_PAGES: OrderedDict[tuple[object, bytes], Any] = OrderedDict()
 _SEEN_MAX = 1024
@@ -613,7 +625,13 @@ def _per_page(check: object, page: pikepdf.Page, scan: Callable[[pikepdf.Page], 
 
     if "/Resources" not in page.obj:
         return scan(page)
-    key = (check, page_digest(page))
+    digests, number = _DIGESTS.get(), page.obj.objgen
+    digest = digests.get(number) if digests is not None else None
+    if digest is None:
+        digest = page_digest(page)
+        if digests is not None and number != (0, 0):
+            digests[number] = digest
+    key = (check, digest)
     if key in _SEEN_PAGES:
         _SEEN_PAGES.move_to_end(key)
         return _SEEN_PAGES[key]
@@ -638,7 +656,7 @@ def _scan_content(canvas: _Canvas, found: _Colours) -> None:
     at = canvas.page
     where = f"in {canvas.label}"
     try:
-        instructions = pikepdf.parse_content_stream(canvas.content)
+        instructions = pikepdf.parse_content_stream(canvas.content, _COLOUR_OPERATORS)
     except pikepdf.PdfError as exc:
         found.fault(at, f"cannot read the content of {canvas.label} ({_reason(exc)})")
         return

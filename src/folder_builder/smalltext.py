@@ -26,6 +26,10 @@ _IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 Matrix = tuple[float, float, float, float, float, float]
 
+#: The operators _scan reads: qpdf hands Python only these, not the paths and the
+#: text spacing that make most of a page.
+_OPERATORS = "q Q cm BT Tm Tf Tr k g rg cs sc scn Tj TJ ' \" Do"
+
 
 def _multiply(m: Matrix, n: Matrix) -> Matrix:
     """m × n (m applied first), as PDF concatenates matrices."""
@@ -126,7 +130,7 @@ def _scan(content: pikepdf.Page | pikepdf.Stream, resources: pikepdf.Dictionary,
     tm: Matrix = _IDENTITY
     size = 0.0
     render_mode = 0
-    for instruction in pikepdf.parse_content_stream(content):
+    for instruction in pikepdf.parse_content_stream(content, _OPERATORS):
         if isinstance(instruction, pikepdf.ContentStreamInlineImage):
             continue
         op = str(instruction.operator)
