@@ -64,6 +64,12 @@ The workarounds, and what each saves (measured on the 2-core development box):
     either through ``var()``) gets the user-agent stylesheet without those five
     rules; any other, the whole stylesheet.
 
+``one font description for each font``
+    WeasyPrint makes a Pango font description (eleven calls into Pango) for every
+    piece of text it lays out and again for every one it draws: about 230 a
+    leaflet, 4 ms. One is kept for each font and given to every text set in it;
+    Pango copies a description into each layout and otherwise only reads it.
+
 Apart from the workarounds, it keeps the font configurations it makes, so that
 their font folders (WeasyPrint's private ``_folder``) are removed where
 WeasyPrint would never remove them: in a process that ends with ``os._exit``
@@ -165,6 +171,8 @@ def weasyprint() -> ModuleType:
                 INSTALLED.append("the HTML parser keeps its patterns")
             if _note_styles_only_for_notes(wp):
                 INSTALLED.append("no note styles where there are no notes")
+            if _font_descriptions_kept():
+                INSTALLED.append("one font description for each font")
     return wp
 
 
@@ -470,6 +478,46 @@ def _hanging_spaces_do_not_hyphenate() -> bool:
 
     split_first_line._folder_builder = True  # type: ignore[attr-defined]
     inline.split_first_line = split_first_line
+    return True
+
+
+# --- one font description for each font ------------------------------------------------------
+
+#: How many font descriptions are kept (a document has a few dozen: each family,
+#: weight, style and size its text is set in).
+_DESCRIPTIONS_KEPT = 512
+
+
+def _font_descriptions_kept() -> bool:
+    """Give WeasyPrint's text layouts one Pango font description for each font they
+    are set in, made once, instead of a new one for every piece of text laid out or
+    drawn; say whether it was installed. Pango copies the description into each
+    layout (``pango_layout_set_font_description``) and only reads it to measure a
+    font (``pango_context_get_metrics``), so a kept description is never changed."""
+    from weasyprint.text import fonts, line_break
+
+    original = getattr(fonts, "get_font_description", None)
+    if original is None or getattr(line_break, "get_font_description", None) is not original:
+        return bool(getattr(getattr(line_break, "get_font_description", None),
+                            "_folder_builder", False))
+    kept: dict[tuple, object] = {}
+
+    def get_font_description(style):
+        try:
+            key = (tuple(style["font_family"]), style["font_style"], style["font_stretch"],
+                   style["font_weight"], style["font_size"], style["font_variant_caps"],
+                   style["font_variation_settings"])
+            found = kept.get(key)
+        except TypeError:  # a value that cannot be a key: made as WeasyPrint makes it
+            return original(style)
+        if found is None:
+            if len(kept) >= _DESCRIPTIONS_KEPT:
+                kept.clear()
+            found = kept[key] = original(style)
+        return found
+
+    get_font_description._folder_builder = True  # type: ignore[attr-defined]
+    line_break.get_font_description = get_font_description
     return True
 
 
