@@ -206,6 +206,39 @@ def test_a_delivered_pdf_depends_on_its_files_not_on_where_they_are(tmp_path):
     assert identifiers(changed)[1] != identifiers(first)[1]
 
 
+def test_a_print_pdf_counts_its_output_profile_by_its_bytes_not_its_path(tmp_path):
+    """print.yaml names the print shop's profile by a path inside the content, which
+    is read as a whole path: a print PDF's identifiers counted that path, so the same
+    content in two folders gave two PDFs. They count the profile's bytes: the same
+    PDF from both folders, and other identifiers for another profile of that name."""
+    import pikepdf
+
+    from folder_builder.paths import DEFAULT_PROFILE
+
+    def with_profile(root: Path) -> Path:
+        (root / "print").mkdir()
+        shutil.copy(DEFAULT_PROFILE, root / "print" / "trykkeri.icc")
+        with (root / "print.yaml").open("a", encoding="utf-8") as settings:
+            settings.write("\nprofile: print/trykkeri.icc\n")
+        return root
+
+    def print_leaflet(root: Path) -> bytes:
+        return Session(content=root, jobs=1).build("leaflet", "print", role="chef",
+                                                   deliver=True).pdf
+
+    def trailer_id(pdf: bytes) -> bytes:
+        with pikepdf.open(io.BytesIO(pdf)) as opened:
+            return bytes(opened.trailer.ID[0])
+
+    here = with_profile(copy_content(tmp_path / "here"))
+    there = with_profile(copy_content(tmp_path / "somewhere" / "else"))
+    first = print_leaflet(here)
+    assert print_leaflet(there) == first
+    profile = here / "print" / "trykkeri.icc"
+    profile.write_bytes(profile.read_bytes() + b"\0")  # the same profile, other bytes
+    assert trailer_id(print_leaflet(here)) != trailer_id(first)
+
+
 def test_a_warmed_up_session_parses_no_stylesheet_again_and_gives_the_same_bytes(
         monkeypatch):
     """warm_up (a batch does it before forking its workers, a studio worker before its

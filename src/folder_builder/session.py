@@ -1056,12 +1056,25 @@ def press(content: Content, icc: Path | None, marks: bool | None) -> Press:
 
 def _identity(html: str, chosen: Variant, press: Press) -> str:
     """A digest of everything that decides the bytes, so that identifiers are stable.
-    A file the HTML links to (the screen variant's logo) counts by its bytes, not its
-    path: the same content in another folder gives the same PDF, and a logo replaced
-    under the same name another."""
+    A file counts by its bytes, not its path: a file the HTML links to (the screen
+    variant's logo) and the output profile (print.yaml's is a path inside the
+    content). The same content in another folder gives the same PDF, and a logo or
+    profile replaced under the same name another."""
     html = _LINKED_FILE.sub(_file_digest, html)
-    return hashlib.sha256("\0".join([html, chosen.name, str(press.settings),
-                                     press.profile.name]).encode()).hexdigest()
+    settings = dataclasses.replace(press.settings, profile=None)
+    return hashlib.sha256("\0".join([
+        html, chosen.name, str(settings), str(press.marks), str(press.icc_given),
+        _bytes_digest(press.profile, *_signature(press.profile))]).encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=32)
+def _bytes_digest(path: Path, *signature: int) -> str:
+    """A file's digest, kept while its time and size (``signature``) stay the same; a
+    file that cannot be read counts by its path."""
+    try:
+        return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return str(path)
 
 
 #: A file:// URL in the HTML, up to the quote, space or bracket that ends it.
@@ -1072,10 +1085,7 @@ def _file_digest(found: re.Match[str]) -> str:
     from urllib.parse import unquote, urlsplit
 
     path = Path(unquote(urlsplit(found.group(0)).path))
-    try:
-        return "file:sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return found.group(0)
+    return "file:" + _bytes_digest(path, *_signature(path))
 
 
 def _build_date(content: Content) -> str:
