@@ -131,6 +131,10 @@ class Affinity:
         self._back.add(finished.department)
         return self._take(finished.department)
 
+    def left(self, department: Path | None) -> int:
+        """How many of ``department``'s leaflets are still to be given out."""
+        return len(self._left.get(department, ()))
+
     def _take(self, *last: Path | None) -> Job | None:
         """A department's first leaflet while there are any; else a leaflet of the
         department in ``last``; else of the department with most left whose shared
@@ -260,6 +264,8 @@ def run_batch(
                     if following is not None:
                         running.add(pool.submit(_build_one, following, output_dir,
                                                 shared.get(following.department)))
+                    if not queue.left(job.department):  # no leaflet left to hand to
+                        shared.pop(job.department, None)
         gc.unfreeze()
         _forget_session()
     outcome.seconds = time.perf_counter() - started
