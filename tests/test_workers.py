@@ -4,6 +4,7 @@ bytes, a dead worker replaced, and stopping without waiting for a build."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -171,6 +172,31 @@ def test_stopping_the_pool_ends_a_running_build_at_once(content):
     assert not any(map(alive, pids))
     with pytest.raises(WorkerError):
         pool.run("a", "sleep", 0)
+
+
+def test_a_stopped_worker_leaves_no_font_folder_behind(content, tmp_path, monkeypatch):
+    """A worker loads the layouts' fonts into a folder of WeasyPrint's in the temporary
+    folder when it warms up. The pool stops it with SIGTERM, idle or mid-build; it
+    removes the folder then (it stayed, two at every stop of the server)."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temporary))  # the workers are started afresh
+    pool = WorkerPool(content, size=2)
+    pool.start()
+    try:
+        for key in ("a", "b"):
+            pool.run(key, "sleep", 0)  # answered once the worker has warmed up
+        assert len(list(temporary.glob("weasyprint-*"))) == 2
+
+        def long_build() -> None:
+            with contextlib.suppress(WorkerError):  # what stopping the pool answers
+                pool.run("a", "sleep", 60)
+
+        threading.Thread(target=long_build, daemon=True).start()
+        time.sleep(0.3)  # one worker busy, one idle
+    finally:
+        pool.stop()
+    assert list(temporary.glob("weasyprint-*")) == []
 
 
 def test_a_draft_waiting_when_the_workers_stop_is_answered_at_once(tmp_path):

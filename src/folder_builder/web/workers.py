@@ -116,9 +116,17 @@ def _worker_main(conn: Connection, content: str, layouts: str | None, level: int
                         stream=sys.stderr, level=logging.WARNING)
     logging.getLogger("folder_builder").setLevel(level)
     from .. import Session
-    from ..engine import remove_font_folders_at_exit
+    from ..engine import remove_font_folders, remove_font_folders_at_exit
 
-    remove_font_folders_at_exit()  # when it ends (not when it is killed mid-build)
+    remove_font_folders_at_exit()  # when it ends as a process ends
+
+    def terminated(signum: int, frame: object) -> None:
+        # The pool stops a worker with SIGTERM, idle or mid-build: WeasyPrint's font
+        # folders would stay in the temporary folder, two a server's stop.
+        remove_font_folders()
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, terminated)
     session: Any = None
     opened: FolderBuilderError | None = None
 
