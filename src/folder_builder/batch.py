@@ -95,11 +95,12 @@ def _forget_session() -> None:
 
 class Affinity:
     """Which leaflet a worker makes next, so that each department's shared pages (the
-    model, the Fælles page, the back: Session._lay_out_shared) are laid out once in
-    the batch, not once in every worker that makes one of its leaflets.
+    model, the Fælles page, the reflection page, the back: Session._lay_out_shared)
+    are laid out once in the batch, not once in every worker that makes one of its
+    leaflets.
 
     Every department's first leaflet is given out before any department's second:
-    when it comes back, its shared pages come with it (``Shared``), and every worker
+    when it comes back, its shared pages come with it (SharedParts), and every worker
     that makes a later leaflet of that department is handed them. Then a free worker
     stays on the department it made last (it has the pages already), else takes one
     whose first leaflet is back. Only when all that is left is a department whose
