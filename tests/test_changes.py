@@ -3,11 +3,15 @@ and ``folder-builder changes``."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 
+import hypothesis
+import hypothesis.strategies as st
+
 from conftest import copy_content, edit
-from folder_builder.changes import manifest_path, word_diff
+from folder_builder.changes import find_pages, manifest_path, normalise, word_diff
 from folder_builder.cli import main
 
 
@@ -15,6 +19,34 @@ def test_word_diff_marks_removed_and_added_words():
     assert word_diff("for mit område.", "for hele mit eget område.") == [
         ("", "for"), ("+", "hele"), ("", "mit"), ("+", "eget"), ("", "område.")]
     assert word_diff("a b c", "a x c") == [("", "a"), ("-", "b"), ("+", "x"), ("", "c")]
+
+
+def test_a_wording_is_found_on_its_pages_or_across_a_page_break():
+    texts = ["sammen sikrer vi driften jeg er", "ansvarlig for økonomi", "slut"]
+    assert find_pages("Sammen sikrer vi driften", texts) == [1]
+    assert find_pages("jeg er ansvarlig for", texts) == [1]  # starts on page 1
+    assert find_pages("økonomi slut", texts) == [2]
+    assert find_pages("vi er ikke her", texts) == []
+
+
+def _found_plainly(wording: str, texts: list[str]) -> list[int]:
+    """find_pages as first written: each pair of pages joined whole."""
+    wanted = normalise(wording).casefold()
+    found = [n for n, text in enumerate(texts, 1) if wanted in text]
+    if not found:
+        found = [n for n, (a, b) in enumerate(itertools.pairwise(texts), 1)
+                 if wanted in f"{a} {b}" and wanted not in b]
+    return found
+
+
+@hypothesis.settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@hypothesis.given(texts=st.lists(st.text("ab ", max_size=12), max_size=5),
+                  wording=st.text("ab ", max_size=6))
+def test_looking_across_a_break_only_near_it_finds_what_joining_the_pages_finds(
+        texts, wording):
+    """A manifest looks most statements up across every page break (a leaflet shows
+    a few of the 84); only the ends of the pages are joined now, not the pages."""
+    assert find_pages(wording, texts) == _found_plainly(wording, texts)
 
 
 def test_a_print_build_records_what_it_printed_and_changes_lists_the_edits(tmp_path, capsys):

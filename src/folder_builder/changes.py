@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import hashlib
 import itertools
 import json
@@ -75,12 +76,22 @@ def page_text(page: Any, fold: bool = True) -> str:
 def find_pages(wording: str, texts: Sequence[str]) -> list[int]:
     """The 1-based pages that show ``wording`` (a text split by a page break counts on
     the page it starts on); ``texts`` as page_texts gives them."""
-    wanted = normalise(wording).casefold()  # headings may be set in capitals
+    wanted = _wanted(wording)
     found = [n for n, text in enumerate(texts, 1) if wanted in text]
     if not found:
+        # On no page whole, so only across a break: within the last characters of one
+        # page and the first of the next (a manifest asks this of most statements).
+        reach = len(wanted)
         found = [n for n, (a, b) in enumerate(itertools.pairwise(texts), 1)
-                 if wanted in f"{a} {b}" and wanted not in b]
+                 if wanted in f"{a[max(0, len(a) - reach):]} {b[:reach]}"
+                 and wanted not in b]
     return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _wanted(wording: str) -> str:
+    """``wording`` as find_pages looks it up; headings may be set in capitals."""
+    return normalise(wording).casefold()
 
 
 def _digest(text: str) -> str:
