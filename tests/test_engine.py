@@ -38,7 +38,8 @@ def test_the_workarounds_are_installed_on_the_versions_they_know():
                                 "a hanging space does not hyphenate a line's first word",
                                 "the HTML parser keeps its patterns",
                                 "no note styles where there are no notes",
-                                "one font description for each font"]
+                                "one font description for each font",
+                                "plain values without the cascade's detours"]
     assert got["pages"] == 8 and got["passed"]
 
 
@@ -232,6 +233,46 @@ def test_a_font_description_is_made_once_for_each_font():
     assert kept["plain"] > 150 and kept["same"]
     made = run(FOLDER_BUILDER_ENGINE_FIXES="off")
     assert made["installed"] == [] and made["again"] > 150
+
+
+PLAIN_VALUES = """
+import json, sys
+import weasyprint.css as css
+whole = css.ComputedStyle.__missing__
+asked = []
+def counting(self, key):
+    asked.append(key)
+    return whole(self, key)
+css.ComputedStyle.__missing__ = counting
+from folder_builder import Session, engine
+pdfs, calls = [], []
+for _ in range(2):
+    session = Session(sys.argv[1], jobs=1)
+    asked.clear()
+    pdfs.append(session.build("leaflet", "print", role="chef", deliver=True).pdf)
+    calls.append(len(asked))
+    css.ComputedStyle.__missing__ = counting  # this workaround alone taken out
+print(json.dumps({"installed": engine.INSTALLED, "calls": calls, "same": pdfs[0] == pdfs[1]}))
+"""
+
+
+def test_plain_values_are_taken_directly_with_the_same_pages():
+    """A property no rule sets takes the parent's value or its initial value; WeasyPrint
+    took each through its whole cascade code. Taken directly, a leaflet asks that code
+    for a small share of the properties it did, and has the same bytes; switched off,
+    every property goes through it (so this test can fail)."""
+    def run(**env: str) -> dict:
+        done = subprocess.run([sys.executable, "-c", PLAIN_VALUES, str(CONTENT)], check=True,
+                              capture_output=True, text=True, env={**os.environ, **env})
+        return json.loads(done.stdout.splitlines()[-1])
+
+    fixed = run()
+    assert "plain values without the cascade's detours" in fixed["installed"]
+    direct, whole = fixed["calls"]
+    assert whole > 10_000 and direct < whole / 4, fixed["calls"]
+    assert fixed["same"]
+    plain = run(FOLDER_BUILDER_ENGINE_FIXES="off")
+    assert plain["installed"] == [] and plain["calls"][0] > 10_000
 
 
 NOTES_CSS = "@page { size: A6; margin: 15mm } body { font-family: sans-serif }"

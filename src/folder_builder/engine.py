@@ -70,6 +70,15 @@ The workarounds, and what each saves (measured on the 2-core development box):
     leaflet, 4 ms. One is kept for each font and given to every text set in it;
     Pango copies a description into each layout and otherwise only reads it.
 
+``plain values without the cascade's detours``
+    A property no rule sets is the parent's computed value if it is inherited,
+    else its initial value (computed where it must be); WeasyPrint takes each
+    through the whole of its cascade code to find that out: seven in eight of the
+    properties a leaflet's elements are asked for. They are now taken directly;
+    a property with rules of its own, and a physical one of an element that sets
+    a logical one, still goes the whole way. A leaflet's own part lays out and
+    exports 12 % faster (240 → 208 ms, paired medians of 30).
+
 Apart from the workarounds, it keeps the font configurations it makes, so that
 their font folders (WeasyPrint's private ``_folder``) are removed where
 WeasyPrint would never remove them: in a process that ends with ``os._exit``
@@ -173,6 +182,8 @@ def weasyprint() -> ModuleType:
                 INSTALLED.append("no note styles where there are no notes")
             if _font_descriptions_kept():
                 INSTALLED.append("one font description for each font")
+            if _plain_values_taken_directly():
+                INSTALLED.append("plain values without the cascade's detours")
     return wp
 
 
@@ -518,6 +529,62 @@ def _font_descriptions_kept() -> bool:
 
     get_font_description._folder_builder = True  # type: ignore[attr-defined]
     line_break.get_font_description = get_font_description
+    return True
+
+
+# --- plain values without the cascade's detours -----------------------------------------------
+
+
+def _plain_values_taken_directly() -> bool:
+    """Give WeasyPrint's computed styles the value of a property no rule sets straight
+    from where it comes: the parent's computed value for an inherited property, the
+    initial value for another (computed as WeasyPrint computes it where it must be,
+    a border width say); say whether it was installed. WeasyPrint's
+    ``ComputedStyle.__missing__`` takes every property through the whole of its
+    cascade code (logical properties, pending values, math functions, then "already
+    computed?") to end there for these, most of the properties a leaflet's elements
+    are asked for. Every property with rules of its own (``float``, ``display``,
+    ``position``, ``page``, the text decorations, custom properties), a physical
+    property (``margin_top``, ``width``) of an element that sets any logical one
+    (``margin-block-start``), and the root element's inherited ones still go the
+    whole way."""
+    import weasyprint.css as css
+    from weasyprint.css.computed_values import COMPUTER_FUNCTIONS, PHYSICAL_FUNCTIONS
+    from weasyprint.css.properties import INHERITED, INITIAL_NOT_COMPUTED, INITIAL_VALUES
+
+    computed = getattr(css, "ComputedStyle", None)
+    original = getattr(computed, "__missing__", None)
+    if original is None:
+        return False
+    if getattr(original, "_folder_builder", False):
+        return True
+    special = frozenset({"float", "display", "position", "page"})
+    # Every logical property a physical one may take its value from (in either
+    # direction): a physical property goes the whole way where one of these is set.
+    logical = frozenset(function(block="ttb", inline=direction)
+                        for function in PHYSICAL_FUNCTIONS.values()
+                        for direction in ("ltr", "rtl"))
+
+    def __missing__(self, key):
+        cascaded = self.cascaded
+        if (key not in cascaded and key not in special and key[:2] != "__"
+                and key[:16] != "text_decoration_"
+                and (key not in PHYSICAL_FUNCTIONS or logical.isdisjoint(cascaded))):
+            if key in INHERITED:
+                parent = self.parent_style
+                if parent is not None:
+                    value = self[key] = parent[key]
+                    return value
+            else:
+                value = INITIAL_VALUES[key]
+                if key in INITIAL_NOT_COMPUTED and key in COMPUTER_FUNCTIONS:
+                    value = COMPUTER_FUNCTIONS[key](self, key, value)
+                self[key] = value
+                return value
+        return original(self, key)
+
+    __missing__._folder_builder = True  # type: ignore[attr-defined]
+    computed.__missing__ = __missing__
     return True
 
 
