@@ -20,10 +20,16 @@ print(json.dumps({"installed": engine.INSTALLED, "pages": result.pages,
 """
 
 
-def _run(**env: str) -> dict:
-    done = subprocess.run([sys.executable, "-c", SCRIPT, str(CONTENT)], check=True,
+def _script(source: str, *args: str, **env: str) -> dict:
+    """Run ``source`` in a fresh Python (the engine installs its workarounds once per
+    process) with ``env`` added, and read the JSON it prints last."""
+    done = subprocess.run([sys.executable, "-c", source, *args], check=True,
                           capture_output=True, text=True, env={**os.environ, **env})
     return json.loads(done.stdout.splitlines()[-1])
+
+
+def _run(**env: str) -> dict:
+    return _script(SCRIPT, str(CONTENT), **env)
 
 
 def test_the_workarounds_are_installed_on_the_versions_they_know():
@@ -127,9 +133,7 @@ print(json.dumps({"lines": [text for text, _ in text_boxes(html)],
 
 
 def _hanging(**env: str) -> dict:
-    done = subprocess.run([sys.executable, "-c", HANGING], check=True, capture_output=True,
-                          text=True, env={**os.environ, **env})
-    return json.loads(done.stdout.splitlines()[-1])
+    return _script(HANGING, **env)
 
 
 def test_a_line_that_overflows_only_by_its_end_space_keeps_its_first_word_whole():
@@ -171,9 +175,7 @@ print(json.dumps({"installed": engine.INSTALLED, "cached": cached,
 
 
 def _parsing(path: str, **env: str) -> dict:
-    done = subprocess.run([sys.executable, "-c", PARSING, path], check=True,
-                          capture_output=True, text=True, env={**os.environ, **env})
-    return json.loads(done.stdout.splitlines()[-1])
+    return _script(PARSING, path, **env)
 
 
 def test_the_html_parser_finds_the_patterns_it_keeps(tmp_path):
@@ -222,16 +224,11 @@ def test_a_font_description_is_made_once_for_each_font():
     or drew (a leaflet: about 230, 4 ms). Kept, a leaflet built again makes none, and
     the PDF has the bytes it has with a description made every time; switched off,
     they are made again (so this test can fail)."""
-    def run(**env: str) -> dict:
-        done = subprocess.run([sys.executable, "-c", DESCRIPTIONS, str(CONTENT)], check=True,
-                              capture_output=True, text=True, env={**os.environ, **env})
-        return json.loads(done.stdout.splitlines()[-1])
-
-    kept = run()
+    kept = _script(DESCRIPTIONS, str(CONTENT))
     assert "one font description for each font" in kept["installed"]
     assert 0 < kept["first"] < 100 and kept["again"] == 0
     assert kept["plain"] > 150 and kept["same"]
-    made = run(FOLDER_BUILDER_ENGINE_FIXES="off")
+    made = _script(DESCRIPTIONS, str(CONTENT), FOLDER_BUILDER_ENGINE_FIXES="off")
     assert made["installed"] == [] and made["again"] > 150
 
 
@@ -261,17 +258,12 @@ def test_plain_values_are_taken_directly_with_the_same_pages():
     took each through its whole cascade code. Taken directly, a leaflet asks that code
     for a small share of the properties it did, and has the same bytes; switched off,
     every property goes through it (so this test can fail)."""
-    def run(**env: str) -> dict:
-        done = subprocess.run([sys.executable, "-c", PLAIN_VALUES, str(CONTENT)], check=True,
-                              capture_output=True, text=True, env={**os.environ, **env})
-        return json.loads(done.stdout.splitlines()[-1])
-
-    fixed = run()
+    fixed = _script(PLAIN_VALUES, str(CONTENT))
     assert "plain values without the cascade's detours" in fixed["installed"]
     direct, whole = fixed["calls"]
     assert whole > 10_000 and direct < whole / 4, fixed["calls"]
     assert fixed["same"]
-    plain = run(FOLDER_BUILDER_ENGINE_FIXES="off")
+    plain = _script(PLAIN_VALUES, str(CONTENT), FOLDER_BUILDER_ENGINE_FIXES="off")
     assert plain["installed"] == [] and plain["calls"][0] > 10_000
 
 
