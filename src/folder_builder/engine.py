@@ -507,10 +507,12 @@ def _font_descriptions_kept() -> bool:
     font (``pango_context_get_metrics``), so a kept description is never changed."""
     from weasyprint.text import fonts, line_break
 
+    used = getattr(line_break, "get_font_description", None)
+    if getattr(used, "_folder_builder", False):
+        return True
     original = getattr(fonts, "get_font_description", None)
-    if original is None or getattr(line_break, "get_font_description", None) is not original:
-        return bool(getattr(getattr(line_break, "get_font_description", None),
-                            "_folder_builder", False))
+    if original is None or used is not original:
+        return False
     kept: dict[tuple, object] = {}
 
     def get_font_description(style):
