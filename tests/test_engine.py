@@ -221,15 +221,15 @@ print(json.dumps({"installed": engine.INSTALLED, "first": before, "again": again
 
 def test_a_font_description_is_made_once_for_each_font():
     """WeasyPrint made a Pango font description for every piece of text it laid out
-    or drew (a leaflet: about 230, 4 ms). Kept, a leaflet built again makes none, and
-    the PDF has the bytes it has with a description made every time; switched off,
-    they are made again (so this test can fail)."""
+    or drew (a leaflet's own pages, its shared ones kept: about 140). Kept, a leaflet
+    built again makes none, and the PDF has the bytes it has with a description made
+    every time; switched off, they are made again (so this test can fail)."""
     kept = _script(DESCRIPTIONS, str(CONTENT))
     assert "one font description for each font" in kept["installed"]
     assert 0 < kept["first"] < 100 and kept["again"] == 0
-    assert kept["plain"] > 150 and kept["same"]
+    assert kept["plain"] > 100 and kept["same"]
     made = _script(DESCRIPTIONS, str(CONTENT), FOLDER_BUILDER_ENGINE_FIXES="off")
-    assert made["installed"] == [] and made["again"] > 150
+    assert made["installed"] == [] and made["again"] > 100
 
 
 PLAIN_VALUES = """

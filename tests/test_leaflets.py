@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import hashlib
 import io
 import json
 import os
@@ -410,19 +411,21 @@ def test_batch_workers_lay_out_a_leaflet_that_can_be_cut_into_parts(tmp_path, mo
 
 
 def _hand_out(work, first, following, seed):
-    """Two workers finishing in a random order, each department's shared pages handed
-    on once one of its leaflets is back (run_batch): every leaflet given, and how many
-    times each department's shared pages were laid out."""
+    """Two workers finishing in a random order, the pages each department's leaflets
+    share and those each role's share handed on once one of its leaflets is back
+    (run_batch): every leaflet given, and how many times each department's and each
+    role's shared pages were laid out."""
     rng = random.Random(seed)
     current = dict(enumerate(first))
-    has = {worker: set() for worker in current}  # the departments each worker has pages of
-    back: set = set()  # the departments the batch can hand pages of
+    has = {worker: set() for worker in current}  # the pages each worker has
+    back: set = set()  # the pages the batch can hand on
     laid_out = collections.Counter()
 
     def start(worker, job):
-        if job.department not in has[worker] and job.department not in back:
-            laid_out[job.department] += 1
-        has[worker].add(job.department)
+        for pages in (job.department, ("role", job.role)):
+            if pages not in has[worker] and pages not in back:
+                laid_out[pages] += 1
+            has[worker].add(pages)
         current[worker] = job
 
     for worker, job in list(current.items()):
@@ -432,7 +435,7 @@ def _hand_out(work, first, following, seed):
         worker = rng.choice(sorted(current))
         finished = current.pop(worker)
         given.append(finished)
-        back.add(finished.department)
+        back |= {finished.department, ("role", finished.role)}
         job = following(finished)
         if job is not None:
             start(worker, job)
@@ -440,37 +443,48 @@ def _hand_out(work, first, following, seed):
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_a_departments_shared_pages_are_laid_out_once_in_a_batch(seed):
+def test_shared_pages_are_laid_out_once_in_a_batch(seed):
     """Each leaflet is given once, and each department's shared pages (the model, the
-    Fælles page, the back: Session._lay_out_shared) are laid out once on two workers,
-    whichever finishes first: every department's first leaflet goes out before any
-    second, so its pages are back to hand on. Given out in the plan's order, two
-    workers start on one department and both lay its pages out."""
+    Fælles page, the back) and each role's (the chain: Session._lay_out_shared) are
+    laid out once on two workers, in eight random orders of finishing: every
+    department's first leaflet goes out before any second, so its pages are back to
+    hand on, and no two workers start on one role's pages. (A worker held up for most
+    of the batch can still make the other lay pages out a second time rather than
+    wait.) Given out in the plan's order, two workers start on one department and both
+    lay its pages out, and on one role."""
     work = plan_jobs(BuildOptions(content=CONTENT), None, None)
-    departments = {job.department for job in work}
+    shared = {job.department for job in work} | {("role", job.role) for job in work}
     queue = Affinity(work)
     first = queue.starting(2)
     assert len({job.department for job in first}) == 2
     given, laid_out = _hand_out(work, first, queue.next, seed)
     assert sorted(given, key=repr) == sorted(work, key=repr)
-    assert laid_out == dict.fromkeys(departments, 1), laid_out
+    assert laid_out == dict.fromkeys(shared, 1), laid_out
     in_order = iter(work[2:])
     _, plain = _hand_out(work, work[:2], lambda _: next(in_order, None), seed)
-    assert sum(plain.values()) > len(departments)
+    assert sum(plain.values()) > len(shared)
 
 
-def test_a_batch_on_two_workers_hands_a_departments_shared_pages_on(tmp_path, monkeypatch):
-    """On two workers the default batch's three departments have their shared pages
-    laid out three times in all, however the leaflets fall to the workers, and every
-    leaflet has the bytes a batch in one process gives."""
+def test_a_batch_on_two_workers_hands_shared_pages_on(tmp_path, monkeypatch):
+    """On two workers the default batch's three departments and three roles have their
+    shared pages laid out once each, as in one process, however the leaflets fall to
+    the workers, and every leaflet has the bytes a batch in one process gives."""
     calls = tmp_path / "calls"
     calls.mkdir()
     real = Session._lay_out_part
 
     def recorded(self, html, job, identity, secs=(), only=None, every_page=False):
         if only is not None and not every_page:  # a shared part (runs in the workers)
-            (calls / f"{os.getpid()}-{len(list(calls.iterdir()))}").touch()
+            digest = hashlib.sha256(html.encode()).hexdigest()[:16]
+            (calls / f"{os.getpid()}-{len(list(calls.iterdir()))}-{digest}").touch()
         return real(self, html, job, identity, secs, only, every_page)
+
+    def laid():
+        names = [path.name.split("-") for path in calls.iterdir()]
+        for path in calls.iterdir():
+            path.unlink()
+        return collections.Counter(digest for _, _, digest in names), \
+            {pid for pid, _, _ in names}
 
     monkeypatch.setattr(Session, "_lay_out_part", recorded)
     roles = ["medarbejder", "leder-af-medarbejder", "chef"]
@@ -478,9 +492,14 @@ def test_a_batch_on_two_workers_hands_a_departments_shared_pages_on(tmp_path, mo
     outcome = run_batch(BuildOptions(content=CONTENT), roles=roles, jobs=2, output_dir=two,
                         stream=io.StringIO())
     assert outcome.ok and len(outcome.built) == 9
-    assert len(list(calls.iterdir())) == 3
-    assert len({path.name.split("-")[0] for path in calls.iterdir()}) == 2  # both worked
+    on_two, workers = laid()
+    assert len(workers) == 2  # both worked
     run_batch(BuildOptions(content=CONTENT), roles=roles, jobs=1, output_dir=one,
               stream=io.StringIO())
+    in_one, _ = laid()
+    # 3 departments' pages, 3 roles' and Skoleafdelingen's medarbejder pages of its own:
+    # the department has no note on the role's own pages, so they are shared too.
+    assert len(in_one) == 7 and set(in_one.values()) == {1}, in_one
+    assert on_two == in_one
     for pdf in sorted(one.glob("*.pdf")):
         assert (two / pdf.name).read_bytes() == pdf.read_bytes(), pdf.name

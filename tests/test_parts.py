@@ -288,10 +288,10 @@ def test_the_next_role_reuses_the_shared_pages_and_gives_the_bytes_of_a_fresh_bu
     caplog.set_level(logging.INFO, logger="folder_builder")
     session = Session(CONTENT, jobs=1)
     session.build("leaflet", role="chef", department=DEPARTMENT, deliver=True)
-    assert not any("shared part kept" in r.getMessage() for r in caplog.records)
+    assert not any("department's part kept" in r.getMessage() for r in caplog.records)
     caplog.clear()
     second = session.build("leaflet", role="medarbejder", department=DEPARTMENT, deliver=True)
-    assert any("shared part kept" in r.getMessage() for r in caplog.records)
+    assert any("department's part kept" in r.getMessage() for r in caplog.records)
     # A fresh session lays both parts out (side by side): the same bytes.
     fresh = Session(CONTENT).build("leaflet", role="medarbejder", department=DEPARTMENT,
                                    deliver=True)
@@ -307,6 +307,85 @@ def test_the_next_role_reuses_the_shared_pages_and_gives_the_bytes_of_a_fresh_bu
     assert len(_outline(second.pdf)) == len(second.landings)  # a bookmark a section
     assert [normalise(t) for t in page_texts_of(whole.pdf)] == \
         [normalise(t) for t in page_texts_of(second.pdf)]
+
+
+def test_the_next_department_reuses_the_roles_pages_and_gives_the_bytes_of_a_fresh_build(
+        monkeypatch, caplog):
+    """The chain is the same in the chef's leaflet for every department: laid out once,
+    as the leaflet without a department has it, and reused for each department's; the
+    bytes a fresh session gives, the pixels and text of a whole layout."""
+    laid_alone = []
+    real = Session._lay_out_part
+
+    def recorded(self, html, job, identity, secs=(), only=None, every_page=False):
+        if only is not None and not every_page:
+            laid_alone.append(set(only))
+        return real(self, html, job, identity, secs, only, every_page)
+
+    monkeypatch.setattr(Session, "_lay_out_part", recorded)
+    caplog.set_level(logging.INFO, logger="folder_builder")
+    session = Session(CONTENT, jobs=1)
+    session.build("leaflet", role="chef", deliver=True)
+    assert {"chain"} in laid_alone and not any("role's part kept" in r.getMessage()
+                                               for r in caplog.records)
+    caplog.clear()
+    laid_alone.clear()
+    second = session.build("leaflet", role="chef", department=DEPARTMENT, deliver=True)
+    assert any("role's part kept" in r.getMessage() for r in caplog.records)
+    assert laid_alone == [{"model", "faelles", "reflection", "back"}]  # the department's
+    fresh = Session(CONTENT).build("leaflet", role="chef", department=DEPARTMENT,
+                                   deliver=True)
+    assert fresh.pdf == second.pdf
+    monkeypatch.setattr(Session, "_lay_out_shared", lambda self, *args: None)
+    whole = Session(CONTENT, jobs=1).build("leaflet", role="chef", department=DEPARTMENT,
+                                           deliver=True)
+    assert _pixels(whole.pdf) == _pixels(second.pdf)
+    assert _outline(whole.pdf) == _outline(second.pdf)
+    assert [normalise(t) for t in page_texts_of(whole.pdf)] == \
+        [normalise(t) for t in page_texts_of(second.pdf)]
+
+
+def test_without_a_sound_department_the_leaflet_has_no_roles_part(tmp_path, caplog):
+    """The leaflet without a department shares the role's pages with the first
+    department's leaflet. With no department file, or a first one with a mistake, it
+    is made without that part: the mistake is reported for that department's leaflet,
+    not this one."""
+    caplog.set_level(logging.INFO, logger="folder_builder")
+    root = copy_content(tmp_path)
+    files = sorted((root / "departments").glob("*.yaml"))
+    files[0].write_text(files[0].read_text(encoding="utf-8").replace("name:", "\tname:", 1),
+                        encoding="utf-8")
+    session = Session(root, jobs=1)
+    session.build("leaflet", role="chef", deliver=True)
+    assert any(r.getMessage().startswith("parts") for r in caplog.records)
+    with pytest.raises(ContentError) as failed:
+        session.build("leaflet", role="chef", department=files[0].stem, deliver=True)
+    assert "tab" in failed.value.report()
+    for path in files:
+        path.unlink()
+    caplog.clear()
+    alone = Session(root, jobs=1).build("leaflet", role="direktoer", deliver=True)
+    assert alone.pages == 8
+    assert not any("role" in r.getMessage() for r in caplog.records
+                   if r.getMessage().startswith("parts"))
+
+
+def test_a_proof_lays_the_roles_pages_out_with_its_own(caplog):
+    """A proof (the studio's) is not delivered: its role's pages are laid out with the
+    leaflet's own, whatever is kept, never as a part of their own."""
+    caplog.set_level(logging.INFO, logger="folder_builder")
+    earlier = Session(CONTENT, jobs=1)
+    earlier.build("leaflet", role="chef", deliver=True)
+    earlier.build("leaflet", role="medarbejder", department=DEPARTMENT, deliver=True)
+    # A session with both parts kept and no earlier build to take pages from.
+    session = Session(CONTENT, jobs=1)
+    session.keep_shared_parts(earlier.shared_parts())
+    caplog.clear()
+    proof = session.build("leaflet", role="chef", department=DEPARTMENT)
+    messages = [r.getMessage() for r in caplog.records if r.getMessage().startswith("parts")]
+    assert messages == [messages[0]] and "department's part kept" in messages[0], messages
+    assert "role's" not in messages[0]
+    assert proof.pages == 8
 
 
 def _outline(pdf: bytes) -> list[tuple[str, int]]:

@@ -26,7 +26,7 @@ from .engine import remove_font_folders_at_exit
 from .errors import FolderBuilderError, Problem
 from .model import Content
 from .output import write_atomic
-from .parts import LaidPart, cores
+from .parts import LaidPart, PartKey, cores
 from .session import Session
 
 DEFAULT_DIR = Path("build") / "leaflets"
@@ -94,10 +94,10 @@ def _forget_session() -> None:
 
 
 class Affinity:
-    """Which leaflet a worker makes next, so that each department's shared pages (the
-    model, the Fælles page, the reflection page, the back: Session._lay_out_shared)
-    are laid out once in the batch, not once in every worker that makes one of its
-    leaflets.
+    """Which leaflet a worker makes next, so that the pages leaflets share are laid out
+    once in the batch, not once in every worker that makes one of those leaflets: each
+    department's shared pages (the model, the Fælles page, the reflection page, the
+    back) and each role's (the chain: Session._lay_out_shared).
 
     Every department's first leaflet is given out before any department's second:
     when it comes back, its shared pages come with it (SharedParts), and every worker
@@ -105,17 +105,21 @@ class Affinity:
     stays on the department it made last (it has the pages already), else takes one
     whose first leaflet is back. Only when all that is left is a department whose
     first leaflet is still under way does a worker lay its shared pages out a
-    second time, rather than wait."""
+    second time, rather than wait. Within the department, a worker takes a role whose
+    pages are back, else one no worker is making, so that two workers do not lay one
+    role's pages out at once."""
 
     def __init__(self, work: list[Job]) -> None:
         self._left: dict[Path | None, list[Job]] = {}
         for job in work:
             self._left.setdefault(job.department, []).append(job)
-        #: the department of every leaflet under way
-        self._running: list[Path | None] = []
-        #: the departments a leaflet was given out for, and those one came back for
+        #: the leaflets under way
+        self._running: list[Job] = []
+        #: the departments a leaflet was given out for, and the departments and roles
+        #: one came back for
         self._started: set[Path | None] = set()
         self._back: set[Path | None] = set()
+        self._roles_back: set[str] = set()
 
     def starting(self, workers: int) -> list[Job]:
         """The first leaflet of each worker, each of another department where it can."""
@@ -128,45 +132,59 @@ class Affinity:
 
     def next(self, finished: Job) -> Job | None:
         """The next leaflet for the worker that finished ``finished``; None: no more."""
-        self._running.remove(finished.department)
+        self._running.remove(finished)
         self._back.add(finished.department)
+        self._roles_back.add(finished.role)
         return self._take(finished.department)
 
     def left(self, department: Path | None) -> int:
         """How many of ``department``'s leaflets are still to be given out."""
         return len(self._left.get(department, ()))
 
+    def left_for_role(self, role: str) -> int:
+        """How many of ``role``'s leaflets are still to be given out."""
+        return sum(job.role == role for jobs in self._left.values() for job in jobs)
+
     def _take(self, *last: Path | None) -> Job | None:
-        """A department's first leaflet while there are any; else a leaflet of the
-        department in ``last``; else of the department with most left whose shared
-        pages are known, else with most left that no worker is on."""
-        open_ = [department for department, jobs in self._left.items() if jobs]
-        if not open_:
+        """A department's first leaflet while there are any; else a leaflet of a
+        department whose shared pages are back, and of a role whose pages are back or
+        that no worker is making; of those, one of the department in ``last`` (the
+        worker has its pages), of a role whose pages are back, of a department no
+        worker is on, of the department with most left, in this order. The first
+        leaflet of a department: of a role whose pages are back, else that no worker
+        is making."""
+        waiting = [job for jobs in self._left.values() for job in jobs]
+        if not waiting:
             return None
-        fresh = [department for department in open_ if department not in self._started]
-        known = [department for department in open_ if department in self._back]
+        fresh = [job for job in waiting if job.department not in self._started]
         if fresh:
-            chosen = fresh[0]
-        elif last and last[0] in open_:
-            chosen = last[0]
-        else:
-            chosen = max(known or open_, key=lambda d: (d not in self._running,
-                                                        len(self._left[d])))
-        self._started.add(chosen)
-        self._running.append(chosen)
-        return self._left[chosen].pop(0)
+            waiting = [job for job in fresh if job.department == fresh[0].department]
+        on = {job.department for job in self._running}
+        busy = {job.role for job in self._running}
+
+        def rank(job: Job) -> tuple:
+            role_back = job.role in self._roles_back
+            return (job.department in self._back, role_back or job.role not in busy,
+                    job.department in last, role_back, job.department not in on,
+                    len(self._left[job.department]))
+
+        job = max(waiting, key=rank)
+        self._left[job.department].remove(job)
+        self._started.add(job.department)
+        self._running.append(job)
+        return job
 
 
-#: The pages a department's leaflets share, as a worker laid them out, by the digest
-#: of their HTML and the variant (Session.shared_parts).
-SharedParts = dict[tuple[bytes, str], LaidPart]
+#: The pages a department's leaflets or a role's share, as a worker laid them out
+#: (Session.shared_parts).
+SharedParts = dict[PartKey, LaidPart]
 
 
 def _build_one(job: Job, output_dir: Path, shared: SharedParts | None = None
                ) -> tuple[Job, list[Path] | None, str, tuple[Problem, ...], SharedParts]:
     """Build one leaflet in every variant; never raise, report instead. ``shared``: the
-    department's shared pages another worker laid out; what comes back last is those
-    this one laid out for it (for the batch to hand on)."""
+    department's and the role's shared pages another worker laid out; what comes back
+    last is those this one laid out (for the batch to hand on)."""
     session, options = _SESSION, _OPTIONS
     assert session is not None and options is not None, "worker not started"
     if shared:
@@ -250,23 +268,33 @@ def run_batch(
             # As many leaflets under way as there are workers: the one that comes
             # back frees the worker that made it, and the next leaflet goes there.
             queue = Affinity(work)
-            # Each department's shared pages, as the first worker to lay them out gave
-            # them back: handed to any other worker making one of its leaflets.
-            shared: dict[Path | None, SharedParts] = {}
+            # Each department's and each role's shared pages, as the first worker to lay
+            # them out gave them back: handed to any other worker making one of its
+            # leaflets, until none is left.
+            by_department: dict[Path | None, SharedParts] = {}
+            by_role: dict[str, SharedParts] = {}
             running = {pool.submit(_build_one, job, output_dir)
                        for job in queue.starting(workers)}
             while running:
                 done, running = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     job, *result, laid = future.result()
-                    shared.setdefault(job.department, {}).update(laid)
+                    for key, part in laid.items():
+                        held = by_role.setdefault(job.role, {}) if key.shared_by == "role" \
+                            else by_department.setdefault(job.department, {})
+                        held[key] = part
                     _record(outcome, progress, job, *result)
                     following = queue.next(job)
                     if following is not None:
-                        running.add(pool.submit(_build_one, following, output_dir,
-                                                shared.get(following.department)))
-                    if not queue.left(job.department):  # no leaflet left to hand to
-                        shared.pop(job.department, None)
+                        running.add(pool.submit(
+                            _build_one, following, output_dir,
+                            by_department.get(following.department, {})
+                            | by_role.get(following.role, {})))
+                    # no leaflet left to hand them to
+                    if not queue.left(job.department):
+                        by_department.pop(job.department, None)
+                    if not queue.left_for_role(job.role):
+                        by_role.pop(job.role, None)
         gc.unfreeze()
         _forget_session()
     outcome.seconds = time.perf_counter() - started

@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from .engine import remove_font_folders_at_exit
 from .plan import Section
@@ -60,6 +60,18 @@ class Part:
     #: First and last page (1-based, inclusive) this part's PDF contributes.
     first: int
     last: int
+
+
+class PartKey(NamedTuple):
+    """How a session keeps a leaflet's part that other leaflets share
+    (Session._lay_out_shared): the digest of the HTML that laid it out, the variant,
+    and who shares it: "department" (every role's leaflet for one department) or "role"
+    (one role's leaflet for every department), which a batch needs to know to hand it
+    to the worker making the next such leaflet."""
+
+    digest: bytes
+    variant: str
+    shared_by: str
 
 
 @dataclass(frozen=True)
@@ -189,6 +201,16 @@ def replace_pages(base_pdf: bytes, new_pdf: bytes, pages: Sequence[int],
     pages' font subsets get tags of their own where the base uses theirs. With
     ``deterministic``, the same two PDFs give the same bytes (a delivered PDF); a
     proof saves the digest that takes."""
+    return put_pages(base_pdf, [(new_pdf, pages)], titles, deterministic=deterministic)
+
+
+def put_pages(base_pdf: bytes, sources: Sequence[tuple[bytes, Sequence[int]]],
+              titles: Sequence[str] | None = None, *,
+              deterministic: bool = False) -> bytes | None:
+    """replace_pages from several PDFs at once, each with the pages (1-based, ascending)
+    its pages go to: a leaflet's own part with the pages of the parts it shares with
+    other leaflets put in, in one save. Each source's subsets get tags of their own
+    where the base or an earlier source uses theirs."""
     import pikepdf
 
     base = pikepdf.open(BytesIO(base_pdf))
@@ -198,24 +220,26 @@ def replace_pages(base_pdf: bytes, new_pdf: bytes, pages: Sequence[int],
             return None
         for item, title in zip(items, titles, strict=True):
             item.Title = pikepdf.String(title)
-    new = pikepdf.open(BytesIO(new_pdf))
+    opened = [(pikepdf.open(BytesIO(pdf)), pages) for pdf, pages in sources]
     outline = _outline_pages(base)
     # Named destinations serve links, and a print PDF has none (finish removes them).
     if "/Names" in base.Root and "/Dests" in base.Root.Names:
         del base.Root.Names["/Dests"]
-    replaced = set(pages)
+    replaced = {number for _, pages in sources for number in pages}
     kept_tags = _font_tags([page for number, page in enumerate(base.pages, 1)
                             if number not in replaced])
-    incoming = list(new.pages)
-    _retag_fonts(incoming, kept_tags, 0, only_used=True)
-    for number, page in zip(pages, incoming, strict=True):
-        base.pages[number - 1] = page
+    for index, (new, pages) in enumerate(opened):
+        incoming = list(new.pages)
+        _retag_fonts(incoming, kept_tags, index, only_used=True)
+        for number, page in zip(pages, incoming, strict=True):
+            base.pages[number - 1] = page
     for item, page_index in outline:
         item.Dest[0] = base.pages[page_index].obj
     out = BytesIO()
     base.save(out, compress_streams=False, deterministic_id=deterministic,
               object_stream_mode=pikepdf.ObjectStreamMode.disable)
-    new.close()
+    for new, _ in opened:
+        new.close()
     return out.getvalue()
 
 

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from .checks import Landing
     from .crosspage import Traits
     from .model import Content, Department, Role
-    from .parts import LaidPart, Part
+    from .parts import LaidPart, Part, PartKey
     from .plan import Section
     from .preflight import Report
     from .render import Pieces, Renderer, Versions
@@ -202,9 +202,9 @@ class Session:
         self._content, self._env, self._font_folders = prepare(self._root, self._dirs)
         self._press = press(self._content, icc, marks)
         self._files = _snapshot(self._watched())
-        #: the pages a leaflet shares with the other roles' leaflets, by the digest of
-        #: the HTML that lays them out and the variant (_lay_out_shared)
-        self._shared: OrderedDict[tuple[bytes, str], LaidPart] = OrderedDict()
+        #: the pages a leaflet shares with the other roles' leaflets for its department,
+        #: or with its role's for the other departments (_lay_out_shared)
+        self._shared: OrderedDict[PartKey, LaidPart] = OrderedDict()
         self._new_engine()
         #: the last build of every product: what later builds reuse pages of
         self._laid: OrderedDict[tuple, Laid] = OrderedDict()
@@ -372,17 +372,16 @@ class Session:
             except FolderBuilderError as exc:
                 log.info("warm-up   %s: %s", name, exc)
 
-    def shared_parts(self) -> dict[tuple[bytes, str], LaidPart]:
-        """The leaflet pages kept for every department's leaflets (_lay_out_shared),
-        by the digest of the HTML that laid them out and the variant."""
+    def shared_parts(self) -> dict[PartKey, LaidPart]:
+        """The leaflet pages kept for other leaflets (_lay_out_shared): a department's
+        for every role's leaflet, a role's for every department's."""
         return dict(self._shared)
 
-    def keep_shared_parts(self, parts: dict[tuple[bytes, str], LaidPart]) -> None:
-        """Keep pages another session of the same content and layouts laid out for a
-        department's leaflets (a batch's other worker): they are canonical, so the
-        leaflets come out the same as with pages laid out here. Each is found by the
-        digest of its HTML, so a part whose HTML this session would not make is never
-        used."""
+    def keep_shared_parts(self, parts: dict[PartKey, LaidPart]) -> None:
+        """Keep pages another session of the same content and layouts laid out for
+        other leaflets (a batch's other worker): they are canonical, so the leaflets
+        come out the same as with pages laid out here. Each is found by the digest of
+        its HTML, so a part whose HTML this session would not make is never used."""
         for key, part in parts.items():
             self._shared.setdefault(key, part)
             self._shared.move_to_end(key)
@@ -632,59 +631,69 @@ class Session:
 
     def _lay_out_shared(self, job: Job, rendered: Rendered, pieces: Pieces,
                         deliver: bool = True) -> Laid | None:
-        """A leaflet in two parts: the sections that are the same in every role's
-        leaflet for the department (the model, the shared role's page, the back, say),
-        laid out once in a session and reused by the next role's leaflet, and the
-        role's own sections, each part with stand-ins for the other. The parts are
-        canonical, so the PDF is the same whichever leaflets the session built before:
-        the shared part is always the first role's. None when nothing is shared, or
-        when the parts disagree on where a section lands (a role's pages that grew);
-        and for a proof in one process without the shared pages kept: two parts one
-        after the other cost more than a whole layout, and a proof for another role
-        reuses the pages of this one anyway (_reuse)."""
-        from .parts import Part, disagreement, replace_pages, run_side_by_side
+        """A leaflet in parts, each with stand-ins for the others' sections: the
+        sections that are the same in every role's leaflet for the department (the
+        model, the shared role's page, the back, say); delivered, the role's sections
+        that are the same for every department (the chain, say); and the leaflet's own.
+        The first two are laid out once in a session and reused by the next role's
+        leaflet, and the next department's. The parts are canonical, so the PDF is the
+        same whichever leaflets the session built before: the department's part is
+        always the first role's, the role's part always the leaflet's without a
+        department. None when nothing is shared, or when the parts disagree on where a
+        section lands (a role's pages that grew); and for a proof in one process
+        without the department's pages kept: two parts one after the other cost more
+        than a whole layout, and a proof for another role reuses the pages of this one
+        anyway (_reuse)."""
+        from .parts import Part, PartKey, disagreement, put_pages, run_side_by_side
 
         if job.role is None or not job.variant.pieces or \
                 self._carried_between_pages(pieces.html):
             return None
         canonical = self._canonical(job, rendered, pieces)
-        if canonical is None:
-            return None
-        shared_html, shared = canonical
-        own = frozenset(sec.id for sec in pieces.secs) - shared
         stand_ins = rendered.renderer.stand_ins(pieces.secs, {})
-        if stand_ins is None:
+        if canonical is None or stand_ins is None:
             return None
-        key = (hashlib.sha256(shared_html.encode()).digest(), job.variant.name)
-        kept = self._shared.get(key)
-        if kept is None and not deliver and self.jobs == 1:
+        shared = {"department": canonical}
+        by_role = self._canonical_for_role(job, rendered, pieces, canonical[1]) \
+            if deliver else None
+        if by_role is not None:
+            shared["role"] = by_role
+        keys = [PartKey(hashlib.sha256(html.encode()).digest(), job.variant.name, scope)
+                for scope, (html, _) in shared.items()]
+        kept = [self._shared.get(key) for key in keys]
+        if kept[0] is None and not deliver and self.jobs == 1:
             return None
+        own = frozenset(sec.id for sec in pieces.secs).difference(
+            *(sections for _, sections in shared.values()))
         tasks = [functools.partial(self._lay_out_part, pieces.with_stand_ins(stand_ins, own),
                                    job, pieces.html, pieces.secs, own, every_page=True)]
-        if kept is None:
-            tasks.append(functools.partial(self._lay_out_part, shared_html, job, shared_html,
-                                           pieces.secs, shared))
-        with step("parts", "shared part kept" if kept else ""):
-            laid = run_side_by_side(self.jobs, tasks)
-        mine, theirs = laid[0], kept or laid[1]
-        problem = disagreement(pieces.secs, [Part(own, 0, 0), Part(shared, 0, 0)],
-                               [mine, theirs])
-        pages = _own_pages(mine.anchors, pieces.secs, shared)
-        if problem or pages is None:
+        tasks += [functools.partial(self._lay_out_part, html, job, html, pieces.secs, sections)
+                  for (html, sections), part in zip(shared.values(), kept, strict=True)
+                  if part is None]
+        with step("parts", ", ".join(f"{scope}'s part kept" for scope, part
+                                     in zip(shared, kept, strict=True) if part)):
+            laid = iter(run_side_by_side(self.jobs, tasks))
+        mine = next(laid)
+        theirs = [part or next(laid) for part in kept]
+        problem = disagreement(pieces.secs, [Part(own, 0, 0)] + [
+            Part(sections, 0, 0) for _, sections in shared.values()], [mine, *theirs])
+        pages = [_own_pages(mine.anchors, pieces.secs, sections)
+                 for _, sections in shared.values()]
+        if problem or None in pages:
             log.info("parts     disagree (%s); laying the leaflet out whole",
                      problem or "a section has no anchor")
             return None
-        self._shared[key] = theirs
-        self._shared.move_to_end(key)
-        while len(self._shared) > KEPT_PRODUCTS:
-            self._shared.popitem(last=False)
+        self.keep_shared_parts(dict(zip(keys, theirs, strict=True)))
         with step("merge"):
-            pdf = replace_pages(mine.pdf, theirs.pdf, pages, deterministic=True)
+            pdf = put_pages(mine.pdf, [(part.pdf, numbers) for part, numbers
+                                       in zip(theirs, pages, strict=True)],
+                            deterministic=True)
         if pdf is None:
             return None
         return Laid(pdf, mine.anchors, mine.pages, pieces.html, pieces.secs, pieces,
                     mine.bookmarks, tuple(page_digests(pdf)), _trim_mm(pdf),
-                    mine.overflowing | theirs.overflowing, mine.logos + theirs.logos)
+                    mine.overflowing.union(*(part.overflowing for part in theirs)),
+                    mine.logos + tuple(logo for part in theirs for logo in part.logos))
 
     def _canonical(self, job: Job, rendered: Rendered, pieces: Pieces
                    ) -> tuple[str, frozenset[str]] | None:
@@ -715,6 +724,45 @@ class Session:
         if stand_ins is None:
             return None
         return base.with_stand_ins(stand_ins, shared), shared
+
+    def _canonical_for_role(self, job: Job, rendered: Rendered, pieces: Pieces,
+                            taken: frozenset[str]) -> tuple[str, frozenset[str]] | None:
+        """What ``job``'s leaflet shares with the role's leaflet for every department
+        (the chain, say): the HTML of that part (the role's leaflet without a
+        department, with stand-ins for the other sections) and the sections in it,
+        those whose HTML is the same with and without the department and that are not
+        in the department's part (``taken``). For the leaflet without a department:
+        those it shares with the first department's. None when there is no department,
+        when the documents' heads differ, or when nothing is left to share or nothing
+        of the leaflet's own."""
+        from .parts import shared_sections
+        from .render import cut
+
+        if job.department is None:
+            files = self._content.department_files()
+            try:
+                unit = self.department(files[0]) if files else None
+            except FolderBuilderError:  # reported where that department's leaflet is made
+                unit = None
+            if unit is None:
+                return None
+            other = self._render(dataclasses.replace(job, department=unit))
+            base, renderer = pieces, rendered.renderer
+            theirs = cut(*other.versions[0])
+        else:
+            other = self._render(dataclasses.replace(job, department=None))
+            base = theirs = cut(*other.versions[0])
+            renderer = other.renderer
+        if base is None or theirs is None or \
+                (theirs.head, theirs.tail) != (pieces.head, pieces.tail):
+            return None
+        common = shared_sections(pieces, theirs) - taken
+        if not common or len(common | taken) == len(pieces.secs):
+            return None
+        stand_ins = renderer.stand_ins(base.secs, {})
+        if stand_ins is None:
+            return None
+        return base.with_stand_ins(stand_ins, common), common
 
     def _reuse(self, job: Job, rendered: Rendered) -> Laid | Cold:
         """The product with only its changed sections laid out again, the pages of the
