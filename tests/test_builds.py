@@ -243,10 +243,11 @@ def test_what_builds_leave_is_frozen_between_idle_collections(monkeypatch):
     stopped coordinator leaves nothing frozen."""
     import gc
 
+    from folder_builder import collector
     from folder_builder.web import builds
 
     monkeypatch.setattr(builds, "IDLE_S", 30.0)  # no idle collection in this test
-    monkeypatch.setattr(builds, "UNSETTLED_BUILDS", 2)
+    monkeypatch.setattr(collector, "UNSETTLED_BUILDS", 2)
     session = SlowSession(seconds=0.1)
     collections: list[int] = []
     real_collect = gc.collect

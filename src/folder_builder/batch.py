@@ -21,6 +21,7 @@ from typing import TextIO
 
 from .build import BuildOptions, leaflet_name
 from .changes import record
+from .collector import Collector
 from .content import department_files, load_content
 from .engine import remove_font_folders_at_exit
 from .errors import FolderBuilderError, Problem
@@ -73,6 +74,11 @@ def plan_jobs(options: BuildOptions, roles: list[str] | None, departments: list[
 
 _SESSION: Session | None = None
 _OPTIONS: BuildOptions | None = None
+#: Leaflets after which a batch's process collects the garbage frozen with them: a
+#: leaflet leaves under 1 MB (15 left uncollected: 11 MB more at the peak), and each
+#: full collection costs 0.1-0.15 CPU-s (collector.py).
+LEAFLETS_BETWEEN_COLLECTIONS = 25
+_COLLECTOR = Collector(LEAFLETS_BETWEEN_COLLECTIONS)
 
 
 def _start_worker(options: BuildOptions, roles: tuple[str, ...] = (),
@@ -187,6 +193,10 @@ def _build_one(job: Job, output_dir: Path, shared: SharedParts | None = None
     last is those this one laid out (for the batch to hand on)."""
     session, options = _SESSION, _OPTIONS
     assert session is not None and options is not None, "worker not started"
+    # What the worker holds is frozen, and its garbage collected every few leaflets,
+    # between two, not inside one (collector.py): the collector's share of 15 leaflets
+    # in one process went from 0.44 to 0.13 CPU-s.
+    _COLLECTOR.before_build()
     if shared:
         session.keep_shared_parts(shared)
     before = session.shared_parts().keys()
@@ -245,6 +255,7 @@ def run_batch(
             for job in work:
                 _record(outcome, progress, *_build_one(job, output_dir)[:-1])
         finally:
+            gc.unfreeze()  # what _build_one froze is Python's to collect again
             _forget_session()
     else:
         # Where workers are forked, they inherit a session: the parent loads content,

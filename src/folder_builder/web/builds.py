@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..collector import Collector
 from ..errors import ContentError, FitError, FolderBuilderError, Problem
 from .pages import PageImages
 
@@ -55,23 +56,6 @@ INTEREST_S = 30.0
 #: How long the worker waits with nothing to do before it looks again (and, after
 #: builds, lets Python collect their garbage).
 IDLE_S = 1.0
-#: Builds one after the other with no idle second between them after which their
-#: garbage is collected before the next build all the same (_before_build).
-UNSETTLED_BUILDS = 10
-
-
-def settle() -> None:
-    """Collect every bit of garbage (a full collection: 0.1-0.15 s once builds have
-    run), then freeze what is left, so that the collections Python starts by itself
-    inside the next builds walk only what those builds make. Without the freeze, a
-    full collection started inside a build one time in five walked everything the
-    server holds (0.1 s of a leaflet edit). What was frozen is unfrozen and collected
-    at the next settle, so nothing that dies later is kept for good."""
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
-
-
 @dataclass(frozen=True)
 class View:
     """What one proof page shows: a product, a variant, and for a leaflet its role
@@ -209,8 +193,8 @@ class Coordinator:
         self._stop = False
         #: builds ran since the garbage was last collected (_run)
         self._garbage = False
-        #: builds since the last settle() (_before_build)
-        self._unsettled = 0
+        #: freezes what is alive before each build, collects the garbage (_before_build)
+        self._collector = Collector()
         self.menu = Menu()
         self.content_root: Path | None = None
         self._thread = threading.Thread(target=self._run, name="folder-builder-builds",
@@ -251,9 +235,9 @@ class Coordinator:
                 if left <= 0 or self._stop or cancelled():
                     return False
                 self._cond.wait(timeout=min(left, 0.5))
-        settle()
+        self._collector.settle()
         with self._cond:
-            self._garbage, self._unsettled = False, 0
+            self._garbage = False
         return True
 
     def add_listener(self, listener: Listener) -> None:
@@ -348,8 +332,7 @@ class Coordinator:
             if collect:
                 # Python's full collection of what builds left behind took 0.1-0.15 s;
                 # done here, while nobody waits, it no longer lands inside a build.
-                settle()
-                self._unsettled = 0
+                self._collector.settle()
                 continue
             try:
                 if refresh:
@@ -476,13 +459,9 @@ class Coordinator:
         starts inside this build walks only what the build makes: one build in five
         held one, 0.08-0.1 s, walking everything the earlier builds made. Their
         garbage is collected at the next idle second (settle); after UNSETTLED_BUILDS
-        builds with no idle second between them (saves back to back), here."""
-        self._unsettled += 1
-        if self._unsettled > UNSETTLED_BUILDS:
-            settle()
-            self._unsettled = 0
-        else:
-            gc.freeze()
+        builds with no idle second between them (saves back to back), here
+        (collector.py)."""
+        self._collector.before_build()
 
     def _overtaken(self, generation: int) -> bool:
         """Whether files changed since the build of ``generation`` began."""

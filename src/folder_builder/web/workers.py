@@ -39,8 +39,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from ..collector import settle
 from ..errors import FolderBuilderError
-from .builds import IDLE_S, settle
+from .builds import IDLE_S
 
 log = logging.getLogger("folder_builder.web")
 
