@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import pickle
 from io import BytesIO
 
@@ -208,6 +209,14 @@ def test_side_by_side_keeps_order_and_raises_a_worker_error():
     with pytest.raises(ContentError) as caught:
         run_side_by_side(2, [lambda: "fine", _fail])
     assert caught.value.problems == (Problem("from a worker", line=7),)
+
+
+def test_side_by_side_runs_the_tasks_beyond_one_a_process_here():
+    """Three tasks on two processes: the second in the forked one, the first and the
+    third here (a leaflet's own part and its role's part, beside the department's)."""
+    here = os.getpid()
+    where = run_side_by_side(2, [os.getpid, os.getpid, os.getpid])
+    assert where[0] == here and where[2] == here and where[1] != here
 
 
 def test_screen_pdf_is_laid_out_whole(monkeypatch, tmp_path):

@@ -335,9 +335,11 @@ def cores() -> int:
 
 def run_side_by_side(jobs: int | None, tasks: Sequence[Callable[[], T]]) -> list[T]:
     """Run ``tasks`` in up to ``jobs`` processes (None: one per core): the first here,
-    the others in forked processes that inherit everything this one has loaded
-    (content, templates, fonts); one after the other where there is one process or no
-    fork. An exception in a task is raised here."""
+    the next ones in forked processes that inherit everything this one has loaded
+    (content, templates, fonts), one each, and any beyond one a process here after the
+    first (a leaflet's own part and its role's part, while the department's larger
+    part is laid out beside them); one after the other where there is one process or
+    no fork. An exception in a task is raised here."""
     global _TASKS
     jobs = min(jobs or cores(), len(tasks))
     if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
@@ -347,8 +349,9 @@ def run_side_by_side(jobs: int | None, tasks: Sequence[Callable[[], T]]) -> list
         with ProcessPoolExecutor(max_workers=jobs - 1,
                                  mp_context=multiprocessing.get_context("fork"),
                                  initializer=remove_font_folders_at_exit) as pool:
-            futures = [pool.submit(_run, i) for i in range(1, len(tasks))]
+            futures = [pool.submit(_run, i) for i in range(1, jobs)]
             first = tasks[0]()
-            return [first, *(future.result() for future in futures)]
+            rest = [task() for task in tasks[jobs:]]
+            return [first, *(future.result() for future in futures), *rest]
     finally:
         _TASKS = ()
