@@ -279,3 +279,40 @@ def test_a_layout_that_fails_fails_in_the_build_not_in_the_warm_up(tmp_path):
     with pytest.raises(LayoutError) as failed:
         session.build("leaflet", "print", role="chef")
     assert "gone.woff2" in failed.value.report() and "'Gone'" in failed.value.report()
+
+
+def test_a_render_is_kept_until_what_it_is_made_from_changes(tmp_path, monkeypatch):
+    """A delivered leaflet renders two other leaflets to find its shared parts; the
+    session keeps renders, so the next role's leaflet renders only what it has not
+    seen, and a department's edit renders that department's leaflets again (its
+    words show) while the leaflet without a department is kept."""
+    from folder_builder import render
+
+    made = []
+    real = render.Renderer.__init__
+
+    def counted(self, env, content, product, *, role=None, context=None, **kwargs):
+        made.append((role.id if role else None, context.get("department") is not None))
+        real(self, env, content, product, role=role, context=context, **kwargs)
+
+    monkeypatch.setattr(render.Renderer, "__init__", counted)
+    root = copy_content(tmp_path)
+    session = Session(root, jobs=1)
+    nord = "eksempel-dagtilbud-nord"
+    session.build("leaflet", role="chef", department=nord, deliver=True)
+    made.clear()
+    session.build("leaflet", role="direktoer", department=nord, deliver=True)
+    # itself and its role's leaflet without a department; the first role's for the
+    # department was rendered for the chef's leaflet
+    assert sorted(made) == [("direktoer", False), ("direktoer", True)]
+    made.clear()
+    session.build("leaflet", role="direktoer", department=nord, deliver=True)
+    assert made == []
+    path = root / "departments" / f"{nord}.yaml"
+    edit(path, "budgettet gennemgås med hver leder hvert kvartal",
+         "budgettet gennemgås med hver leder hver eneste måned")
+    assert session.refresh() == frozenset({path.resolve()})
+    made.clear()
+    chef = session.build("leaflet", role="chef", department=nord, deliver=True)
+    assert "hver eneste måned" in " ".join(texts_of(chef.pdf))
+    assert ("chef", True) in made and ("chef", False) not in made

@@ -205,6 +205,8 @@ class Session:
         #: the pages a leaflet shares with the other roles' leaflets for its department,
         #: or with its role's for the other departments (_lay_out_shared)
         self._shared: OrderedDict[PartKey, LaidPart] = OrderedDict()
+        #: the latest renders, by product, and what each was made from (_render)
+        self._renders: OrderedDict[tuple, tuple[tuple, Rendered]] = OrderedDict()
         self._new_engine()
         #: the last build of every product: what later builds reuse pages of
         self._laid: OrderedDict[tuple, Laid] = OrderedDict()
@@ -342,6 +344,7 @@ class Session:
         self._finished.clear()
         self._logos.clear()
         self._shared.clear()
+        self._renders.clear()
 
     def _watched(self) -> list[Path]:
         """The folders whose files make the PDFs: the content, the layouts, the fonts."""
@@ -497,10 +500,19 @@ class Session:
     # -- render ---------------------------------------------------------------------------
 
     def _render(self, job: Job) -> Rendered:
-        """The product's HTML, every version the layout may need."""
+        """The product's HTML, every version the layout may need; kept while what it is
+        made from is the same (the content, the layouts, the print settings, the
+        department and its logo): a leaflet's shared parts are found by rendering two
+        other leaflets, which the next leaflets of the role and of the department ask
+        for again (4 ms each)."""
         from .render import Renderer, context
 
         logo = self._logo(job) if job.department and job.department.logo else None
+        made_from = (self._content, self._env, self._press, job.department, logo)
+        kept = self._renders.get(job.key)
+        if kept is not None and all(a is b for a, b in zip(kept[0], made_from, strict=True)):
+            self._renders.move_to_end(job.key)
+            return kept[1]
         renderer = Renderer(self._env, self._content, job.product, role=job.role,
                             context=context(self._content, job.product,
                                             variant=job.variant.name,
@@ -508,7 +520,11 @@ class Session:
                                             build_date=_build_date(self._content),
                                             role=job.role, department=job.department,
                                             logo=logo))
-        return Rendered(renderer, renderer.versions())
+        rendered = Rendered(renderer, renderer.versions())
+        self._renders[job.key] = (made_from, rendered)
+        while len(self._renders) > KEPT_PRODUCTS:
+            self._renders.popitem(last=False)
+        return rendered
 
     def _logo(self, job: Job) -> str:
         """The department logo's src for the variant (a CMYK conversion, kept)."""
