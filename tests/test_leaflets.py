@@ -466,9 +466,11 @@ def test_shared_pages_are_laid_out_once_in_a_batch(seed):
 
 
 def test_a_batch_on_two_workers_hands_shared_pages_on(tmp_path, monkeypatch):
-    """On two workers the default batch's three departments and three roles have their
-    shared pages laid out once each, as in one process, however the leaflets fall to
-    the workers, and every leaflet has the bytes a batch in one process gives."""
+    """On two workers the batch's three departments and three roles have the shared
+    pages one process lays out, handed from worker to worker: a part is laid out a
+    second time only when a worker would otherwise wait for the other (at most twice
+    here; eight random finishing orders above find none), and every leaflet has the
+    bytes a batch in one process gives."""
     calls = tmp_path / "calls"
     calls.mkdir()
     real = Session._lay_out_part
@@ -500,6 +502,7 @@ def test_a_batch_on_two_workers_hands_shared_pages_on(tmp_path, monkeypatch):
     # 3 departments' pages, 3 roles' and Skoleafdelingen's medarbejder pages of its own:
     # the department has no note on the role's own pages, so they are shared too.
     assert len(in_one) == 7 and set(in_one.values()) == {1}, in_one
-    assert on_two == in_one
+    assert set(on_two) == set(in_one)
+    assert sum(on_two.values()) <= len(in_one) + 2, on_two
     for pdf in sorted(one.glob("*.pdf")):
         assert (two / pdf.name).read_bytes() == pdf.read_bytes(), pdf.name

@@ -113,7 +113,9 @@ class Affinity:
     first leaflet is still under way does a worker lay its shared pages out a
     second time, rather than wait. Within the department, a worker takes a role whose
     pages are back, else one no worker is making, so that two workers do not lay one
-    role's pages out at once."""
+    role's pages out at once, and begins every role early (a role left to begin at
+    the end, when only its leaflets are left, would have both workers lay its pages
+    out)."""
 
     def __init__(self, work: list[Job]) -> None:
         self._left: dict[Path | None, list[Job]] = {}
@@ -126,6 +128,7 @@ class Affinity:
         self._started: set[Path | None] = set()
         self._back: set[Path | None] = set()
         self._roles_back: set[str] = set()
+        self._roles_started: set[str] = set()
 
     def starting(self, workers: int) -> list[Job]:
         """The first leaflet of each worker, each of another department where it can."""
@@ -154,11 +157,12 @@ class Affinity:
     def _take(self, *last: Path | None) -> Job | None:
         """A department's first leaflet while there are any; else a leaflet of a
         department whose shared pages are back, and of a role whose pages are back or
-        that no worker is making; of those, one of the department in ``last`` (the
-        worker has its pages), of a role whose pages are back, of a department no
-        worker is on, of the department with most left, in this order. The first
-        leaflet of a department: of a role whose pages are back, else that no worker
-        is making."""
+        that no worker is making; of those, one of a role not yet begun (so that no
+        role is left to begin when only its leaflets are left, and both workers need
+        its pages), of the department in ``last`` (the worker has its pages), of a role
+        whose pages are back, of a department no worker is on, of the department with
+        most left, in this order. The first leaflet of a department: of a role whose
+        pages are back, else that no worker is making."""
         waiting = [job for jobs in self._left.values() for job in jobs]
         if not waiting:
             return None
@@ -170,13 +174,15 @@ class Affinity:
 
         def rank(job: Job) -> tuple:
             role_back = job.role in self._roles_back
+            fresh_role = job.role not in self._roles_started
             return (job.department in self._back, role_back or job.role not in busy,
-                    job.department in last, role_back, job.department not in on,
-                    len(self._left[job.department]))
+                    fresh_role, job.department in last, role_back,
+                    job.department not in on, len(self._left[job.department]))
 
         job = max(waiting, key=rank)
         self._left[job.department].remove(job)
         self._started.add(job.department)
+        self._roles_started.add(job.role)
         self._running.append(job)
         return job
 
