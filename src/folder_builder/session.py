@@ -713,72 +713,65 @@ class Session:
 
     def _canonical(self, job: Job, rendered: Rendered, pieces: Pieces
                    ) -> tuple[str, frozenset[str]] | None:
-        """What ``job``'s leaflet shares with every role's: the HTML of the shared part
-        (the first role's leaflet with stand-ins for the sections of its own) and the
-        sections in it, those whose HTML is the same for this role and the first (for
-        the first role itself: the same as for the second). None when there is no
-        other role, when the documents' heads differ, or when nothing is shared, or
-        everything."""
-        from .parts import shared_sections
-        from .render import cut
-
+        """What ``job``'s leaflet shares with every role's (_shared_with): the sections
+        whose HTML is the same for this role and the first (for the first role itself:
+        the same as for the second), laid out as the first role's leaflet. None when
+        there is no other role."""
         chain = [role for role in self._content.roles if not role.shared]
         if len(chain) < 2 or job.role is None:
             return None
         first = job.role.id == chain[0].id
-        other = self._render(dataclasses.replace(job, role=chain[1] if first else chain[0]))
-        theirs = cut(*other.versions[0])
-        # A document head that differs by role (a class on <body>, say) may style the
-        # shared sections differently too: nothing is shared then.
-        if theirs is None or (theirs.head, theirs.tail) != (pieces.head, pieces.tail):
-            return None
-        shared = shared_sections(pieces, theirs)
-        if not shared or len(shared) == len(pieces.secs):
-            return None
-        base, renderer = (pieces, rendered.renderer) if first else (theirs, other.renderer)
-        stand_ins = renderer.stand_ins(base.secs, {})
-        if stand_ins is None:
-            return None
-        return base.with_stand_ins(stand_ins, shared), shared
+        other = dataclasses.replace(job, role=chain[1] if first else chain[0])
+        return self._shared_with(job, rendered, pieces, other, mine=first)
 
     def _canonical_for_role(self, job: Job, rendered: Rendered, pieces: Pieces,
                             taken: frozenset[str]) -> tuple[str, frozenset[str]] | None:
         """What ``job``'s leaflet shares with the role's leaflet for every department
-        (the chain, say): the HTML of that part (the role's leaflet without a
-        department, with stand-ins for the other sections) and the sections in it,
-        those whose HTML is the same with and without the department and that are not
-        in the department's part (``taken``). For the leaflet without a department:
-        those it shares with the first department's. None when there is no department,
-        when the documents' heads differ, or when nothing is left to share or nothing
-        of the leaflet's own."""
+        (the chain, say; _shared_with): the sections whose HTML is the same with and
+        without the department and that are not in the department's part (``taken``),
+        laid out as the role's leaflet without a department. For the leaflet without
+        a department: those it shares with the first department's. None when there is
+        no department file, or the first one has a mistake."""
+        if job.department is not None:
+            return self._shared_with(job, rendered, pieces,
+                                     dataclasses.replace(job, department=None),
+                                     mine=False, taken=taken)
+        files = self._content.department_files()
+        try:
+            unit = self.department(files[0]) if files else None
+        except FolderBuilderError:  # reported where that department's leaflet is made
+            unit = None
+        if unit is None:
+            return None
+        return self._shared_with(job, rendered, pieces,
+                                 dataclasses.replace(job, department=unit),
+                                 mine=True, taken=taken)
+
+    def _shared_with(self, job: Job, rendered: Rendered, pieces: Pieces, other: Job, *,
+                     mine: bool, taken: frozenset[str] = frozenset()
+                     ) -> tuple[str, frozenset[str]] | None:
+        """The part ``job``'s leaflet shares with ``other``'s: the sections whose HTML is
+        the same in both and not in ``taken``, and the HTML that lays them out, always
+        the same one of the two leaflets (this one if ``mine``) with stand-ins for
+        every other section, so the part is canonical. None when the documents' heads
+        differ, when nothing is shared, or when nothing of the leaflet's own is left."""
         from .parts import shared_sections
         from .render import cut
 
-        if job.department is None:
-            files = self._content.department_files()
-            try:
-                unit = self.department(files[0]) if files else None
-            except FolderBuilderError:  # reported where that department's leaflet is made
-                unit = None
-            if unit is None:
-                return None
-            other = self._render(dataclasses.replace(job, department=unit))
-            base, renderer = pieces, rendered.renderer
-            theirs = cut(*other.versions[0])
-        else:
-            other = self._render(dataclasses.replace(job, department=None))
-            base = theirs = cut(*other.versions[0])
-            renderer = other.renderer
-        if base is None or theirs is None or \
-                (theirs.head, theirs.tail) != (pieces.head, pieces.tail):
+        made = self._render(other)
+        theirs = cut(*made.versions[0])
+        # A document head that differs (a class on <body>, say) may style the shared
+        # sections differently too: nothing is shared then.
+        if theirs is None or (theirs.head, theirs.tail) != (pieces.head, pieces.tail):
             return None
-        common = shared_sections(pieces, theirs) - taken
-        if not common or len(common | taken) == len(pieces.secs):
+        shared = shared_sections(pieces, theirs) - taken
+        if not shared or len(shared | taken) == len(pieces.secs):
             return None
+        base, renderer = (pieces, rendered.renderer) if mine else (theirs, made.renderer)
         stand_ins = renderer.stand_ins(base.secs, {})
         if stand_ins is None:
             return None
-        return base.with_stand_ins(stand_ins, common), common
+        return base.with_stand_ins(stand_ins, shared), shared
 
     def _reuse(self, job: Job, rendered: Rendered) -> Laid | Cold:
         """The product with only its changed sections laid out again, the pages of the
