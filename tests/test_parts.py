@@ -14,6 +14,7 @@ import pytest
 import folder_builder.parts as parts_module
 from conftest import CONTENT, copy_content, normalise, page_texts, skeleton_override
 from folder_builder.build import BuildOptions, build
+from folder_builder.changes import page_texts as manifest_texts
 from folder_builder.content import load_content, load_department
 from folder_builder.errors import ContentError, LayoutError, Problem
 from folder_builder.parts import PARTS, planned_pages, run_side_by_side, split
@@ -305,6 +306,10 @@ def test_the_next_role_reuses_the_shared_pages_and_gives_the_bytes_of_a_fresh_bu
     fresh = Session(CONTENT).build("leaflet", role="medarbejder", department=DEPARTMENT,
                                    deliver=True)
     assert fresh.pdf == second.pdf
+    # The page texts the manifest takes from the parts, the kept one's read once, are
+    # what reading the finished PDF gives.
+    assert second.texts == fresh.texts == tuple(manifest_texts(second.pdf))
+    assert len(second.texts) == second.pages and all(second.texts)
     # And the pages of a whole layout, the shared ones taken from the chef's leaflet.
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Session, "_lay_out_shared", lambda self, *args: None)
@@ -345,6 +350,12 @@ def test_the_next_department_reuses_the_roles_pages_and_gives_the_bytes_of_a_fre
     fresh = Session(CONTENT).build("leaflet", role="chef", department=DEPARTMENT,
                                    deliver=True)
     assert fresh.pdf == second.pdf
+    assert second.texts == tuple(manifest_texts(second.pdf))
+    # Only a delivered print leaflet reads them; a proof or a screen PDF does not.
+    assert Session(CONTENT, jobs=1).build("leaflet", role="chef",
+                                          department=DEPARTMENT).texts is None
+    assert session.build("leaflet", "screen", role="chef", department=DEPARTMENT,
+                         deliver=True).texts is None
     monkeypatch.setattr(Session, "_lay_out_shared", lambda self, *args: None)
     whole = Session(CONTENT, jobs=1).build("leaflet", role="chef", department=DEPARTMENT,
                                            deliver=True)

@@ -50,14 +50,15 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def page_texts(pdf: bytes) -> list[str]:
-    """The text of every page of ``pdf``, normalised and casefolded: what find_pages
-    looks wording up in."""
+def page_texts(pdf: bytes, pages: Sequence[int] | None = None) -> list[str]:
+    """The text of every page of ``pdf`` (or of ``pages``, 1-based), normalised and
+    casefolded: what find_pages looks wording up in."""
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(pdf)
     try:
-        return [page_text(document[index]) for index in range(len(document))]
+        numbers = range(1, len(document) + 1) if pages is None else pages
+        return [page_text(document[number - 1]) for number in numbers]
     finally:
         document.close()
 
@@ -166,9 +167,12 @@ _LAYOUT_DIGESTS: dict[tuple, str] = {}
 
 def make_manifest(content: Content, pdf: bytes, folders: tuple[Path, ...], *,
                   product: str = "folder", role: str | None = None,
-                  department: str | None = None) -> dict[str, Any]:
-    """What a print PDF printed: see the module."""
-    texts = page_texts(pdf)
+                  department: str | None = None,
+                  texts: Sequence[str] | None = None) -> dict[str, Any]:
+    """What a print PDF printed: see the module. ``texts``: its pages' texts, where
+    the build already read them (page_texts gives the same)."""
+    if texts is None:
+        texts = page_texts(pdf)
     return {
         "format": FORMAT,
         "product": product, "role": role, "department": department,
@@ -200,7 +204,7 @@ def record(target: Path, content: Content, result: Any, layouts: Path | None) ->
         return None
     return write_manifest(target, make_manifest(
         content, result.pdf, watched_folders(layouts), product=result.product,
-        role=result.role, department=result.department))
+        role=result.role, department=result.department, texts=result.texts))
 
 
 def watched_folders(layouts: Path | None) -> tuple[Path, ...]:

@@ -102,6 +102,9 @@ class Result:
     #: what will silently go wrong though the PDF was made (notices.py), each a
     #: Problem with file, line and field
     warnings: tuple[Problem, ...] = ()
+    #: the text of every page as changes.page_texts gives it, where the build already
+    #: read it (a delivered leaflet, from its parts); None: not read
+    texts: tuple[str, ...] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,9 @@ class Laid:
     overflowing: frozenset[str] = frozenset()
     #: the printed size (mm) of every department logo laid out (notices.py)
     logos: tuple[tuple[float, float], ...] = ()
+    #: the text of every page (changes.page_texts), read where the PDF is delivered
+    #: and made of parts (_page_texts); None: not read
+    texts: tuple[str, ...] | None = None
 
 
 class Session:
@@ -205,6 +211,8 @@ class Session:
         #: the pages a leaflet shares with the other roles' leaflets for its department,
         #: or with its role's for the other departments (_lay_out_shared)
         self._shared: OrderedDict[PartKey, LaidPart] = OrderedDict()
+        #: the page texts of the kept shared parts, read once (_page_texts)
+        self._shared_texts: dict[PartKey, tuple[str, ...]] = {}
         #: the latest renders, by product, and what each was made from (_render)
         self._renders: OrderedDict[tuple, tuple[tuple, Rendered]] = OrderedDict()
         self._new_engine()
@@ -230,6 +238,7 @@ class Session:
         self._font_config = font_configuration()
         self._css_cache: dict = {}
         self._shared.clear()  # laid out by the engine before
+        self._shared_texts.clear()
         #: what the stylesheets do across pages (crosspage.py), once read
         self._traits: Traits | None = None
         # Fonts load once per FontConfiguration, so the files the first PDF's fetcher
@@ -344,6 +353,7 @@ class Session:
         self._finished.clear()
         self._logos.clear()
         self._shared.clear()
+        self._shared_texts.clear()
         self._renders.clear()
 
     def _watched(self) -> list[Path]:
@@ -389,7 +399,7 @@ class Session:
             self._shared.setdefault(key, part)
             self._shared.move_to_end(key)
         while len(self._shared) > KEPT_PRODUCTS:
-            self._shared.popitem(last=False)
+            self._shared_texts.pop(self._shared.popitem(last=False)[0], None)
 
     # -- the pipeline -------------------------------------------------------------------
 
@@ -428,7 +438,7 @@ class Session:
                       landings={key: (land.first, land.last) for key, land in landed.items()},
                       report=report, variant=job.variant.name, product=product,
                       role=job.key[2], department=job.key[3], html=laid.html,
-                      warnings=self._warnings(job, laid))
+                      warnings=self._warnings(job, laid), texts=laid.texts)
 
     def _fit(self, job: Job, laid: Laid, proof_target: Path | None) -> dict[str, Landing]:
         """The fit guard (checks.py) and the plan's ceiling (fit.py); a failure is
@@ -706,10 +716,35 @@ class Session:
                             deterministic=True)
         if pdf is None:
             return None
+        texts = self._page_texts(mine, list(zip(keys, theirs, pages, strict=True))) \
+            if deliver and job.variant.records_delivery else None
         return Laid(pdf, mine.anchors, mine.pages, pieces.html, pieces.secs, pieces,
                     mine.bookmarks, tuple(page_digests(pdf)), _trim_mm(pdf),
                     mine.overflowing.union(*(part.overflowing for part in theirs)),
-                    mine.logos + tuple(logo for part in theirs for logo in part.logos))
+                    mine.logos + tuple(logo for part in theirs for logo in part.logos),
+                    texts)
+
+    def _page_texts(self, mine: LaidPart,
+                    shared: list[tuple[PartKey, LaidPart, list[int]]]) -> tuple[str, ...]:
+        """The text of every page of a leaflet put together from ``mine`` and the
+        ``shared`` parts (each with the pages it gave), for the manifest of a delivery
+        (changes.record): a shared part's pages are read once a session, not once a
+        leaflet. Putting pages together and finishing leave their text as it is: a
+        part's page keeps its own fonts (put_pages only renames their subsets), and
+        finishing draws no text."""
+        from .changes import page_texts
+
+        texts: list[str | None] = [None] * mine.pages
+        for key, part, numbers in shared:
+            known = self._shared_texts.get(key)
+            if known is None:
+                known = self._shared_texts[key] = tuple(page_texts(part.pdf))
+            for number, text in zip(numbers, known, strict=True):
+                texts[number - 1] = text
+        own = [number for number, text in enumerate(texts, 1) if text is None]
+        for number, text in zip(own, page_texts(mine.pdf, own), strict=True):
+            texts[number - 1] = text
+        return tuple(text or "" for text in texts)
 
     def _canonical(self, job: Job, rendered: Rendered, pieces: Pieces
                    ) -> tuple[str, frozenset[str]] | None:
