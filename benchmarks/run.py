@@ -20,9 +20,11 @@ which is how the choice between them is made.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -163,6 +165,7 @@ def main() -> None:
         return
     cores = os.cpu_count() or 1
     out = Path(tempfile.mkdtemp(prefix="folder-builder-bench-"))
+    atexit.register(shutil.rmtree, out, True)  # also when a scenario fails (sys.exit)
     leaflets = 5 * 3  # roles × (no department + the two example departments)
 
     # Plain WeasyPrint lays out the very HTML the build lays out.

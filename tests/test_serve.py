@@ -137,7 +137,9 @@ def test_ctrl_c_stops_the_server_at_once_while_a_worker_builds(tmp_path):
     server within seconds (the build is not waited for), and neither a worker nor
     any other helper process is left behind."""
     content = copy_content(tmp_path)
-    with serving(content, "--workers", "2") as server:
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    with serving(content, "--workers", "2", env={"TMPDIR": str(temporary)}) as server:
         server.wait_for("folder@print", "ok")
         helpers = children(server.process.pid)
         workers = [pid for pid in helpers if b"spawn_main" in _cmdline(pid)]
@@ -164,6 +166,31 @@ def test_ctrl_c_stops_the_server_at_once_while_a_worker_builds(tmp_path):
     assert stopped_in < 10, f"the server took {stopped_in:.1f} s to stop"
     assert not requester.is_alive() and answered
     assert _gone(helpers), [_cmdline(p) for p in helpers if _alive(p)]
+    # nothing left in the temporary folder but the hyphenation cache (hyphenation.py):
+    # no font folder, no worker's own folder
+    assert [p.name for p in temporary.iterdir()] in ([], ["folder-builder-hyphenation"])
+
+
+def test_a_killed_servers_workers_end_and_clean_up(tmp_path):
+    """The server killed outright (no Ctrl-C: the system, say): its build workers see
+    it gone, end, and remove their temporary folders, the font folders in them."""
+    content = copy_content(tmp_path)
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    with serving(content, "--workers", "2", env={"TMPDIR": str(temporary)}) as server:
+        server.wait_for("folder@print", "ok")
+        workers = [pid for pid in children(server.process.pid)
+                   if b"spawn_main" in _cmdline(pid)]
+        folders = [p for p in temporary.iterdir() if p.name.startswith("folder-builder-worker-")]
+        assert len(workers) == len(folders) == 2
+        deadline = time.monotonic() + 60  # each warms up: its fonts in its own folder
+        while not all(any(folder.glob("weasyprint-*")) for folder in folders):
+            assert time.monotonic() < deadline, [list(f.iterdir()) for f in folders]
+            time.sleep(0.1)
+        server.process.kill()
+        server.process.communicate()
+        assert _gone(workers), [_cmdline(p) for p in workers if _alive(p)]
+    assert not any(folder.exists() for folder in folders)
 
 
 def _gone(pids: list[int], within: float = 5.0) -> bool:

@@ -139,6 +139,9 @@ def test_a_worker_that_dies_is_replaced(client):
     first = preview(client, SKOLE, "Før")
     assert first.status_code == 200
     dead = built_by(client, first.json())
+    [scratch] = [w.scratch for w in pool._workers if w.process.pid == dead]
+    # its temporary files are in a folder of its own: WeasyPrint's font folder too
+    assert list(scratch.glob("weasyprint-*/*"))
     os.kill(dead, signal.SIGKILL)
     time.sleep(0.3)
     after = preview(client, SKOLE, "Efter")
@@ -146,6 +149,8 @@ def test_a_worker_that_dies_is_replaced(client):
     assert any("Efter" in text for text in after.json()["texts"])
     assert built_by(client, after.json()) != dead
     assert dead not in pool.pids() and len(pool.pids()) == 2
+    # killed, it could not remove them: the pool did, when it replaced it
+    assert not scratch.exists()
 
 
 def test_stopping_the_pool_ends_a_running_build_at_once(content):
@@ -174,19 +179,18 @@ def test_stopping_the_pool_ends_a_running_build_at_once(content):
         pool.run("a", "sleep", 0)
 
 
-def test_a_stopped_worker_leaves_no_font_folder_behind(content, tmp_path, monkeypatch):
-    """A worker loads the layouts' fonts into a folder of WeasyPrint's in the temporary
-    folder when it warms up. The pool stops it with SIGTERM, idle or mid-build; it
-    removes the folder then (it stayed, two at every stop of the server)."""
-    temporary = tmp_path / "tmp"
-    temporary.mkdir()
-    monkeypatch.setenv("TMPDIR", str(temporary))  # the workers are started afresh
+def test_a_stopped_worker_leaves_no_font_folder_behind(content):
+    """A worker loads the layouts' fonts into a folder of WeasyPrint's when it warms
+    up, in a temporary folder of its own. The pool stops it with SIGTERM, idle or
+    mid-build; nothing of it stays (two font folders did, at every stop of the
+    server)."""
     pool = WorkerPool(content, size=2)
     pool.start()
     try:
         for key in ("a", "b"):
             pool.run(key, "sleep", 0)  # answered once the worker has warmed up
-        assert len(list(temporary.glob("weasyprint-*"))) == 2
+        scratch = [worker.scratch for worker in pool._workers]
+        assert [len(list(folder.glob("weasyprint-*"))) for folder in scratch] == [1, 1]
 
         def long_build() -> None:
             with contextlib.suppress(WorkerError):  # what stopping the pool answers
@@ -196,7 +200,7 @@ def test_a_stopped_worker_leaves_no_font_folder_behind(content, tmp_path, monkey
         time.sleep(0.3)  # one worker busy, one idle
     finally:
         pool.stop()
-    assert list(temporary.glob("weasyprint-*")) == []
+    assert not any(folder.exists() for folder in scratch)
 
 
 def test_a_draft_waiting_when_the_workers_stop_is_answered_at_once(tmp_path):

@@ -20,6 +20,10 @@ pages laid out for its last proof are there to reuse when its next one comes.
   that dies is replaced, and the task it was running fails with WorkerError.
 - ``stop()`` terminates the processes at once, even mid-build: Ctrl-C does not
   wait for a build, and no process is left behind.
+- Each worker keeps its temporary files (WeasyPrint's font folders, 3 MB a
+  session) in a folder of its own, which the pool removes when the worker ends,
+  however it ends: a worker killed when a build took too long, or by the system,
+  cannot clean up after itself.
 """
 
 from __future__ import annotations
@@ -28,8 +32,10 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -107,8 +113,11 @@ TASKS: dict[str, Callable[..., Any]] = {
     "draft": draft_task, "deliver": deliver_task, "sleep": _sleep_task}
 
 
-def _worker_main(conn: Connection, content: str, layouts: str | None, level: int) -> None:
-    """A worker process: open the session, then run tasks until the pipe closes."""
+def _worker_main(conn: Connection, content: str, layouts: str | None, level: int,
+                 scratch: str) -> None:
+    """A worker process: open the session, then run tasks until the pipe closes;
+    temporary files go in ``scratch``, which the pool removes (_Worker.close)."""
+    tempfile.tempdir = os.environ["TMPDIR"] = scratch
     # Ctrl-C at a terminal reaches the whole process group: the server stops its
     # workers itself, so a worker does not die half-way with a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -155,7 +164,8 @@ def _worker_main(conn: Connection, content: str, layouts: str | None, level: int
                 settle()
                 garbage = False
             name, args = conn.recv()
-        except (EOFError, OSError):
+        except (EOFError, OSError):  # the server is gone (killed, say): clean up here
+            shutil.rmtree(scratch, ignore_errors=True)
             return
         garbage = True
         try:
@@ -183,10 +193,13 @@ class _Worker:
         self.index = index
         self.lock = threading.Lock()
         self.conn, child = context.Pipe()
+        #: the worker's temporary folder (_worker_main)
+        self.scratch = Path(tempfile.mkdtemp(prefix=f"folder-builder-worker-{index}-"))
         self.process = context.Process(
             target=_worker_main,
             args=(child, str(content), str(layouts) if layouts else None,
-                  logging.getLogger("folder_builder").getEffectiveLevel()),
+                  logging.getLogger("folder_builder").getEffectiveLevel(),
+                  str(self.scratch)),
             name=f"folder-builder-worker-{index}", daemon=True)
         self.process.start()
         child.close()
@@ -201,6 +214,8 @@ class _Worker:
         if self.process.is_alive():
             self.process.kill()
             self.process.join(timeout=2)
+        if not self.process.is_alive():
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 class WorkerPool:
