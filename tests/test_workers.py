@@ -203,6 +203,19 @@ def test_a_stopped_worker_leaves_no_font_folder_behind(content):
     assert not any(folder.exists() for folder in scratch)
 
 
+def test_a_worker_whose_server_went_first_removes_its_folder(content):
+    """The server gone before a worker has even opened its session (killed as it
+    started, say): the worker's "ready" finds no one, and it ends without leaving
+    its temporary folder behind, though no pool is left to remove it."""
+    pool = WorkerPool(content, size=1)
+    pool.start()
+    [worker] = pool._workers
+    worker.conn.close()  # as a killed server's end of the pipe closes
+    worker.process.join(timeout=60)
+    assert worker.process.exitcode == 0
+    assert not worker.scratch.exists()
+
+
 def test_a_draft_waiting_when_the_workers_stop_is_answered_at_once(tmp_path):
     """Ctrl-C while a department's draft waits for its worker: the page is told in
     its language that the PDF was not finished, at once, not after the build."""

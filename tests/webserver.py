@@ -83,5 +83,11 @@ def serving(content: Path, *extra: str, env: dict[str, str] | None = None,
         yield Server(process, found.group(0), found)
     finally:
         if process.poll() is None:
-            process.kill()
-            process.communicate()
+            # Ctrl-C, as a user stops it: a killed server could not remove its own
+            # temporary files (WeasyPrint's font folder)
+            process.send_signal(signal.SIGINT)
+            try:
+                process.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate()

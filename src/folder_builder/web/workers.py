@@ -115,28 +115,37 @@ TASKS: dict[str, Callable[..., Any]] = {
 
 def _worker_main(conn: Connection, content: str, layouts: str | None, level: int,
                  scratch: str) -> None:
-    """A worker process: open the session, then run tasks until the pipe closes;
-    temporary files go in ``scratch``, which the pool removes (_Worker.close)."""
+    """A worker process: open the session, then run tasks until the pipe closes.
+    Its temporary files (WeasyPrint's font folder among them) go in ``scratch``,
+    removed however the worker ends: here when it is stopped (SIGTERM, idle or
+    mid-build), when the server is gone, or on an error; by the pool when it was
+    killed (_Worker.close)."""
     tempfile.tempdir = os.environ["TMPDIR"] = scratch
     # Ctrl-C at a terminal reaches the whole process group: the server stops its
     # workers itself, so a worker does not die half-way with a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def terminated(signum: int, frame: object) -> None:
+        shutil.rmtree(scratch, ignore_errors=True)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, terminated)
     # As the server logs (serve -v shows each worker's build steps, named).
     logging.basicConfig(format="%(name)s (%(processName)s): %(message)s",
                         stream=sys.stderr, level=logging.WARNING)
     logging.getLogger("folder_builder").setLevel(level)
+    try:
+        _run_tasks(conn, content, layouts)
+    except (EOFError, OSError):
+        pass  # the server is gone (killed, say) or went before this worker was ready
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run_tasks(conn: Connection, content: str, layouts: str | None) -> None:
+    """Open the session, say so, and run each task sent until the pipe closes."""
     from .. import Session
-    from ..engine import remove_font_folders, remove_font_folders_at_exit
 
-    remove_font_folders_at_exit()  # when it ends as a process ends
-
-    def terminated(signum: int, frame: object) -> None:
-        # The pool stops a worker with SIGTERM, idle or mid-build: WeasyPrint's font
-        # folders would stay in the temporary folder, two a server's stop.
-        remove_font_folders()
-        os._exit(0)
-
-    signal.signal(signal.SIGTERM, terminated)
     session: Any = None
     opened: FolderBuilderError | None = None
 
@@ -157,16 +166,12 @@ def _worker_main(conn: Connection, content: str, layouts: str | None, level: int
         session.warm_up(("print",))
     garbage = False
     while True:
-        try:
-            if garbage and not conn.poll(IDLE_S):
-                # Idle after builds: Python collects their garbage now, not in the
-                # middle of the next one (a full collection took 0.1-0.15 s).
-                settle()
-                garbage = False
-            name, args = conn.recv()
-        except (EOFError, OSError):  # the server is gone (killed, say): clean up here
-            shutil.rmtree(scratch, ignore_errors=True)
-            return
+        if garbage and not conn.poll(IDLE_S):
+            # Idle after builds: Python collects their garbage now, not in the
+            # middle of the next one (a full collection took 0.1-0.15 s).
+            settle()
+            garbage = False
+        name, args = conn.recv()
         garbage = True
         try:
             if session is None:
@@ -175,10 +180,16 @@ def _worker_main(conn: Connection, content: str, layouts: str | None, level: int
                     raise opened
             else:
                 session.refresh()
-            conn.send(("ok", TASKS[name](session, *args)))
+            answer: tuple = ("ok", TASKS[name](session, *args))
         except FolderBuilderError as exc:
-            conn.send(("error", exc))
+            answer = ("error", exc)
         except Exception:  # a bug: say what happened, keep the worker
+            answer = ("bug", traceback.format_exc())
+        try:
+            conn.send(answer)
+        except (EOFError, OSError):
+            raise  # the pipe: the server is gone
+        except Exception:  # an answer that cannot cross to the server is a bug too
             conn.send(("bug", traceback.format_exc()))
 
 
