@@ -113,6 +113,10 @@ TASKS: dict[str, Callable[..., Any]] = {
     "draft": draft_task, "deliver": deliver_task, "sleep": _sleep_task}
 
 
+#: What the pipe raises in a worker whose server is gone: its end closed.
+_SERVER_GONE = (EOFError, BrokenPipeError, ConnectionResetError)
+
+
 def _worker_main(conn: Connection, content: str, layouts: str | None, level: int,
                  scratch: str) -> None:
     """A worker process: open the session, then run tasks until the pipe closes.
@@ -136,8 +140,8 @@ def _worker_main(conn: Connection, content: str, layouts: str | None, level: int
     logging.getLogger("folder_builder").setLevel(level)
     try:
         _run_tasks(conn, content, layouts)
-    except (EOFError, OSError):
-        pass  # the server is gone (killed, say) or went before this worker was ready
+    except _SERVER_GONE:
+        pass  # killed, say, or gone before this worker was ready: nobody to tell
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -187,8 +191,8 @@ def _run_tasks(conn: Connection, content: str, layouts: str | None) -> None:
             answer = ("bug", traceback.format_exc())
         try:
             conn.send(answer)
-        except (EOFError, OSError):
-            raise  # the pipe: the server is gone
+        except _SERVER_GONE:
+            raise
         except Exception:  # an answer that cannot cross to the server is a bug too
             conn.send(("bug", traceback.format_exc()))
 
