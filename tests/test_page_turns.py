@@ -234,9 +234,18 @@ def test_the_build_keeps_a_word_whole_across_a_page_turn(split_content, tmp_path
         assert texts[0] == head + folio
     assert any(message.startswith("parts ") for message in caplog.messages)
     assert f"turns     page 1: '{before + after}' kept whole" in caplog.messages
-    # One process, the whole document at once: the same bytes.
-    [alone] = build(BuildOptions(content=root, output=tmp_path / "alone.pdf", jobs=1))
+    # One process, the whole document at once: the same bytes. --keep-html writes the
+    # HTML with the span, and plain WeasyPrint, given it, keeps the word whole too.
+    [alone] = build(BuildOptions(content=root, output=tmp_path / "alone.pdf", jobs=1,
+                                 keep_html=True))
     assert alone.path.read_bytes() == results[0].path.read_bytes()
+    kept = alone.path.with_suffix(".html").read_text(encoding="utf-8")
+    assert kept.startswith("<!DOCTYPE html>")
+    assert f'class="{WHOLE_WORD}"' in kept and f">{before + after}</span>" in kept
+    plain = tmp_path / "plain.pdf"
+    weasyprint.HTML(string=kept, base_url=str(root) + "/").write_pdf(plain)
+    assert 1 not in hyphenated_page_ends(plain)
+    assert page_texts(plain)[:2] == page_texts(alone.path)[:2]
     # The word is kept whole by a span of its own in the laid-out document.
     session = Session(content=root, jobs=1)
     html = session.build("folder", "print").html

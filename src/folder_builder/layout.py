@@ -12,6 +12,7 @@ import hashlib
 import logging
 import mimetypes
 import re
+import weakref
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,10 @@ if TYPE_CHECKING:  # imported lazily: "validate" must not pay for WeasyPrint
     from weasyprint.text.fonts import FontConfiguration
 
 log = logging.getLogger("folder_builder")
+
+#: The HTML each document was laid out from where words were kept whole at a page
+#: turn (kept_whole_html), while the document lives.
+_KEPT_WHOLE: weakref.WeakKeyDictionary[Document, str] = weakref.WeakKeyDictionary()
 
 def weasyprint():
     """WeasyPrint, with the engine's workarounds installed (engine.py)."""
@@ -153,14 +158,31 @@ def lay_out(
         document = render(source)
         # No word split across a page turn (pageturn.py): a word found so is kept
         # whole and the document laid out again, which only then costs.
+        kept = False
         for _ in range(MAX_ROUNDS):
             splits = words_split_at_turns(document)
             if not [split for split in reversed(splits) if keep_whole(split)]:
                 break
             reread(source)
-            document = render(source)
+            document, kept = render(source), True
     _fail_on(collected.messages, fetcher.refused)
+    if kept:
+        _KEPT_WHOLE[document] = _serialised(source)
     return document, fetcher
+
+
+def kept_whole_html(document: Document) -> str | None:
+    """The HTML ``document`` was laid out from as WeasyPrint last read it, with the
+    spans that keep words whole at a page turn (pageturn.py); None where lay_out
+    kept no word whole, and the HTML given is the HTML laid out."""
+    return _KEPT_WHOLE.get(document)
+
+
+def _serialised(source: object) -> str:
+    import xml.etree.ElementTree as ET
+
+    return "<!DOCTYPE html>\n" + ET.tostring(source.etree_element, encoding="unicode",
+                                               method="html")
 
 
 #: What WeasyPrint says of a link whose target is not among the pages it writes.

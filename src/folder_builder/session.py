@@ -1066,15 +1066,20 @@ class Session:
 
     def standalone_html(self, result: Result) -> str:
         """``result``'s HTML with its stylesheets linked by absolute URL, so that plain
-        WeasyPrint lays out the same document (--keep-html)."""
+        WeasyPrint lays out the same document (--keep-html). Where the build kept a
+        word whole at a page turn (pageturn.py), the HTML has the span that does it:
+        the document is laid out once more, whole, to find it (a section comes out
+        the same laid out whole or in parts)."""
+        from .layout import kept_whole_html
         from .templates import stylesheets
 
+        html = kept_whole_html(self.document(result.html, result.variant)) or result.html
         links = "".join(f'<link rel="stylesheet" href="{path.resolve().as_uri()}">\n'
                         for path in stylesheets(self._dirs))
         extra = variant(result.variant).extra_css(self._press)
         if extra:
             links += f"<style>{extra}</style>\n"
-        return result.html.replace("</head>", links + "</head>", 1)
+        return html.replace("</head>", links + "</head>", 1)
 
 
 # --- loading ------------------------------------------------------------------------------
