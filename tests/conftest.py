@@ -6,9 +6,11 @@ that needs a PDF builds its own small variant in ``tmp_path``.
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
@@ -31,6 +33,24 @@ def pytest_xdist_auto_num_workers(config) -> int:
     """``-n auto`` (pyproject.toml): one worker per core, at most four; each holds
     WeasyPrint and may start a chromium of its own. ``-n 0`` runs in one process."""
     return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _hypothesis_quietly() -> None:
+    """Nothing of hypothesis is written into the project (no example database, its
+    caches in a temporary folder instead of ./.hypothesis), and nothing is left
+    behind: the folder goes when the test process ends."""
+    try:
+        import hypothesis
+    except ImportError:  # the property tests skip themselves
+        return
+    home = tempfile.mkdtemp(prefix="folder-builder-hypothesis-")
+    atexit.register(shutil.rmtree, home, True)
+    hypothesis.configuration.set_hypothesis_home_dir(home)
+    hypothesis.settings.register_profile("folder-builder", database=None)
+    hypothesis.settings.load_profile("folder-builder")
+
+
+_hypothesis_quietly()
 
 
 @pytest.fixture(autouse=True, scope="session")

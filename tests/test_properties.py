@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import tempfile
 from pathlib import Path
 
 import hypothesis
@@ -18,9 +17,6 @@ from conftest import FIXTURES
 from folder_builder import Session
 from folder_builder.errors import FolderBuilderError
 from folder_builder.preflight import preflight
-
-hypothesis.configuration.set_hypothesis_home_dir(
-    tempfile.mkdtemp(prefix="folder-builder-hypothesis-"))
 
 MINI_PLAN = {
     "mini": [

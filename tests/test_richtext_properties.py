@@ -6,8 +6,6 @@ is missing, so that test_richtext.py runs anywhere.
 
 from __future__ import annotations
 
-import tempfile
-
 import pytest
 
 from folder_builder.model import Paragraph
@@ -17,12 +15,7 @@ hypothesis = pytest.importorskip("hypothesis")
 pytest.importorskip("hypothesis.configuration")
 st = pytest.importorskip("hypothesis.strategies")
 
-# Nothing is written into the project: no example database, and hypothesis's own
-# caches go to a temporary folder instead of ./.hypothesis.
-hypothesis.configuration.set_hypothesis_home_dir(
-    tempfile.mkdtemp(prefix="folder-builder-hypothesis-"))
-hypothesis.settings.register_profile("folder-builder", database=None)
-hypothesis.settings.load_profile("folder-builder")
+# No example database, hypothesis's caches in a temporary folder: conftest.py.
 
 _word = st.text(alphabet="abcæøå ABCÆØÅ.,:;!?–“”0123456789", min_size=1, max_size=12).filter(
     lambda w: w.strip() != "")
