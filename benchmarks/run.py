@@ -121,7 +121,7 @@ def measure(scenarios: list[Scenario], runs: int) -> list[Measured]:
 
 
 #: Issue 11's batch target, CPU-s per leaflet, and what plain WeasyPrint took (CPU-s)
-#: over the folder's HTML on the box it was set on (README, "Before the session").
+#: over the folder's HTML on the box it was set on (docs/speed-history.md, "Before the session").
 BATCH_TARGET, PLAIN_WHEN_SET = 0.35, 2.38
 
 

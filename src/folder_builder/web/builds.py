@@ -589,7 +589,7 @@ def open_session(content: Path, layouts: Path | None) -> Any:
     """The core's warm session for the server: in this process only (jobs=1), as
     forking beside the server's threads is asking for trouble (and laying a save's
     changed spreads out side by side in other processes was no faster on two
-    virtual cores: README, Speed); the bytes are the same whatever the number of
+    virtual cores: docs/speed-history.md, session 6); the bytes are the same whatever the number of
     processes."""
     from .. import Session
 
